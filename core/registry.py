@@ -1,0 +1,190 @@
+"""The method registry: each method is a pure function plus a declarative description.
+
+A `Task` fixes what a method receives (its positional inputs) and what it returns, so the UI,
+the benchmark and the tests can run any method of a task the same way.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Param:
+    """One tunable parameter. `kind` is inferred from the default unless given."""
+
+    name: str
+    label: str
+    default: Any
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    choices: tuple | None = None
+    help: str = ""
+    kind: str = ""
+    log: bool = False  # a log-scaled slider (regularisation weights and the like)
+
+    def __post_init__(self):
+        if not self.kind:
+            if self.choices is not None:
+                kind = "choice"
+            elif isinstance(self.default, bool):
+                kind = "bool"
+            elif isinstance(self.default, int):
+                kind = "int"
+            elif isinstance(self.default, float):
+                kind = "float"
+            else:
+                raise ValueError(f"Param {self.name}: cannot infer its kind from {self.default!r}.")
+            object.__setattr__(self, "kind", kind)
+        if self.choices is not None:
+            object.__setattr__(self, "choices", tuple(self.choices))
+            if self.default not in self.choices:
+                raise ValueError(f"Param {self.name}: default {self.default!r} is not among its choices.")
+
+    def coerce(self, value: Any) -> Any:
+        """Turn a value from a URL, a JSON file or a widget into a valid value of this parameter."""
+        if self.kind == "choice":
+            for choice in self.choices:
+                if value == choice or str(value) == str(choice):
+                    return choice
+            raise ValueError(f"{self.label}: {value!r} is not one of {', '.join(map(str, self.choices))}.")
+        if self.kind == "bool":
+            if isinstance(value, str):
+                return value.strip().lower() in ("1", "true", "yes", "on")
+            return bool(value)
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{self.label}: {value!r} is not a number.") from None
+        if not math.isfinite(number):
+            raise ValueError(f"{self.label}: {value!r} is not a finite number.")
+        if self.min is not None:
+            number = max(number, self.min)
+        if self.max is not None:
+            number = min(number, self.max)
+        return int(round(number)) if self.kind == "int" else float(number)
+
+    def sweep_values(self, count: int = 9) -> list:
+        """Evenly spread values over the range (log-spaced for log params), for parameter sweeps."""
+        if self.kind == "choice":
+            return list(self.choices)
+        if self.kind == "bool":
+            return [False, True]
+        low, high = self.min, self.max
+        if low is None or high is None:
+            raise ValueError(f"{self.label} has no range to sweep.")
+        if self.log and low > 0:
+            values = np.geomspace(low, high, count)
+        else:
+            values = np.linspace(low, high, count)
+        coerced = [self.coerce(v) for v in values]
+        return list(dict.fromkeys(coerced))  # ints may repeat
+
+
+@dataclass(frozen=True)
+class Task:
+    """What every method of a task receives and returns."""
+
+    name: str
+    label: str
+    inputs: tuple[str, ...]  # positional inputs, in order
+    output: str  # "image", "labels", "mask", ...
+    module: str  # the core module that registers its methods
+
+
+@dataclass
+class Output:
+    """A method's result with optional extras to display (an estimated PSF, a curve, ...)."""
+
+    image: np.ndarray
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Method:
+    key: str
+    task: Task
+    label: str
+    function: Callable
+    params: tuple[Param, ...] = ()
+    book: str = ""
+    summary: str = ""
+    explanation: str = ""
+    latex: str = ""
+    slow: bool = False
+    reference: bool = False  # shown as the reference the others are judged against
+    needs_tensorflow: bool = False
+    needs: tuple[str, ...] = ()  # inputs beyond the task's (a mask, scribbles, ...)
+
+    @property
+    def accepts_progress(self) -> bool:
+        return "progress" in inspect.signature(self.function).parameters
+
+    def defaults(self) -> dict[str, Any]:
+        return {p.name: p.default for p in self.params}
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(f"{self.label} has no parameter {name!r}.")
+
+    def resolve(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Defaults overridden by `params`, each value checked; unknown names are an error."""
+        values = self.defaults()
+        for name, value in (params or {}).items():
+            values[name] = self.param(name).coerce(value)
+        return values
+
+    def run(self, *inputs: Any, params: dict[str, Any] | None = None,
+            progress: Callable[[float, str], None] | None = None) -> Output:
+        if len(inputs) != len(self.task.inputs) + len(self.needs):
+            names = ", ".join(self.task.inputs + self.needs)
+            raise ValueError(f"{self.label} needs these inputs: {names}.")
+        kwargs = self.resolve(params)
+        if progress is not None and self.accepts_progress:
+            kwargs["progress"] = progress
+        result = self.function(*inputs, **kwargs)
+        return result if isinstance(result, Output) else Output(result)
+
+
+DENOISE = Task("denoise", "Denoising", ("image",), "image", "core.denoise")
+DEBLUR = Task("deblur", "Deblurring", ("image", "psf"), "image", "core.deblur")
+TASKS = {task.name: task for task in (DENOISE, DEBLUR)}
+
+_METHODS: dict[tuple[str, str], Method] = {}
+
+
+def method(*, task: Task, key: str, label: str, params=(), **details) -> Callable:
+    """Decorator that registers a function as a method of `task`."""
+
+    def register(function: Callable) -> Callable:
+        spec = Method(key=key, task=task, label=label, function=function, params=tuple(params), **details)
+        if (task.name, key) in _METHODS and _METHODS[(task.name, key)].function is not function:
+            raise ValueError(f"Method {task.name}/{key} is registered twice.")
+        _METHODS[(task.name, key)] = spec
+        return function
+
+    return register
+
+
+def methods_for(task: Task | str) -> list[Method]:
+    """All methods of a task, in registration order (importing the task's module if needed)."""
+    task = TASKS[task] if isinstance(task, str) else task
+    importlib.import_module(task.module)
+    return [m for (name, _), m in _METHODS.items() if name == task.name]
+
+
+def get_method(task: Task | str, key: str) -> Method:
+    task = TASKS[task] if isinstance(task, str) else task
+    for m in methods_for(task):
+        if m.key == key:
+            return m
+    known = ", ".join(m.key for m in methods_for(task))
+    raise KeyError(f"Unknown {task.name} method {key!r}. Known: {known}.")
