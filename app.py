@@ -1,0 +1,42 @@
+"""Entry point: page config, navigation grouped by book chapter, and the home page."""
+from __future__ import annotations
+
+import streamlit as st
+
+st.set_page_config(page_title="Image Processing Method Explorer", page_icon="🔬", layout="wide")
+
+# (chapter, [(file, title, icon, one-line description)])
+TOPICS = [
+    ("Chapter 1 · Restoration", [
+        ("pages/denoising.py", "Denoising", ":material/grain:",
+         "17 denoisers from the median to BM3D on Gaussian, impulse, shot or speckle noise."),
+        ("pages/deblurring.py", "Deblurring", ":material/blur_on:",
+         "Inverse, Wiener, Tikhonov, Richardson–Lucy (blind too) and BM3D on any blur kernel."),
+    ]),
+]
+
+
+def home() -> None:
+    st.title("🔬 Image Processing Method Explorer")
+    st.markdown(
+        "Pick an image, degrade it, and run several methods side by side: every result comes with PSNR, SSIM "
+        "and its run time, a parameter sweep, a history of your runs and a Python snippet that reproduces it. "
+        "The methods follow the book *Image Processing and Computer Vision Masterclass with Python* (2nd ed.), "
+        "chapter by chapter, implemented with OpenCV, scikit-image, SciPy, PyWavelets and friends."
+    )
+    for chapter, pages in TOPICS:
+        st.subheader(chapter)
+        columns = st.columns(len(pages))
+        for column, (path, title, icon, description) in zip(columns, pages):
+            with column.container(border=True):
+                st.page_link(path, label=title, icon=icon)
+                st.caption(description)
+    st.divider()
+    st.caption("Everything runs on this server, with no network access needed. Settings live in the URL, "
+               "so a link reproduces what you see.")
+
+
+pages = {"Overview": [st.Page(home, title="Home", icon=":material/home:", default=True)]}
+for chapter, entries in TOPICS:
+    pages[chapter] = [st.Page(path, title=title, icon=icon) for path, title, icon, _ in entries]
+st.navigation(pages).run()

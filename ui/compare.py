@@ -1,0 +1,164 @@
+"""The comparison experience: pick methods, tune them, see results side by side, then compare,
+sweep, revisit and export. Every restoration page calls `compare_methods`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+
+from core.image import digest
+from core.metrics import quality
+from core.registry import Method, Task, methods_for
+from ui.export import export_panel
+from ui.history import history_panel, record
+from ui.params import param_widgets
+from ui.plots import heatmap, lines, metric_bars, split_view, synced_images
+from ui.runner import RunResult, format_metric, run_method
+from ui.sweep import sweep_panel
+
+
+@dataclass
+class Baseline:
+    image: np.ndarray
+    label: str  # e.g. "Noisy input"
+    metrics: dict
+
+
+def _label(method: Method) -> str:
+    tags = (" ★ reference" if method.reference else "") + (" · slow" if method.slow else "")
+    return method.label + tags
+
+
+def pick_methods(task: Task, defaults: list[str], *, key: str) -> list[Method]:
+    methods = methods_for(task)
+    by_key = {m.key: m for m in methods}
+    chosen = st.multiselect("Methods to compare", list(by_key), default=[k for k in defaults if k in by_key],
+                            format_func=lambda k: _label(by_key[k]), key=key, bind="query-params",
+                            help="Each method's parameters are in its panel below; the URL keeps your choices.")
+    return [by_key[k] for k in chosen]
+
+
+def _parameter_panels(methods: list[Method]) -> dict[str, dict]:
+    values: dict[str, dict] = {}
+    columns = st.columns(min(3, len(methods)))
+    for i, method in enumerate(methods):
+        with columns[i % len(columns)].expander(f"⚙️ {method.label}", expanded=False):
+            if method.summary:
+                st.caption(method.summary)
+            values[method.key] = param_widgets(method) if method.params else {}
+            if not method.params:
+                st.caption("No parameters.")
+    return values
+
+
+def _caption(metrics: dict, seconds: float | None, baseline: dict) -> str:
+    parts = []
+    if "psnr" in metrics:
+        gain = metrics["psnr"] - baseline.get("psnr", np.nan)
+        parts.append(f"PSNR **{format_metric(metrics['psnr'], ' dB')}**"
+                     + (f" ({gain:+.2f})" if np.isfinite(gain) else ""))
+    if "ssim" in metrics:
+        parts.append(f"SSIM **{format_metric(metrics['ssim'], digits=3)}**")
+    if seconds is not None:
+        parts.append(f"{seconds:.3f} s")
+    return " · ".join(parts)
+
+
+def _show_extras(result: RunResult, key: str) -> None:
+    for name, value in result.output.extras.items():
+        if isinstance(value, np.ndarray) and value.ndim == 2:
+            st.plotly_chart(heatmap(value, title=name, height=260), width="stretch", key=f"{key}.{name}")
+        elif isinstance(value, dict):
+            st.plotly_chart(lines(value, title=name, x_title="iteration"), width="stretch", key=f"{key}.{name}")
+        elif isinstance(value, np.ndarray) and value.ndim == 1:
+            st.plotly_chart(lines({name: value}, title=name, x_title="iteration"), width="stretch",
+                            key=f"{key}.{name}")
+        else:
+            st.caption(f"{name}: {value}")
+
+
+def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, per_row: int = 4) -> None:
+    cells = [None] + results
+    for start in range(0, len(cells), per_row):
+        columns = st.columns(per_row)
+        for column, item in zip(columns, cells[start:start + per_row]):
+            with column:
+                if item is None:
+                    st.image(np.clip(baseline.image, 0, 1), caption=baseline.label, width="stretch")
+                    st.markdown(_caption(baseline.metrics, None, baseline.metrics) or "&nbsp;")
+                    continue
+                if not item.ok:
+                    st.error(f"**{item.method.label}**: {item.error}")
+                    continue
+                st.image(np.clip(item.image, 0, 1), caption=item.method.label, width="stretch")
+                st.markdown(_caption(item.metrics, item.seconds, baseline.metrics))
+                if item.output.extras:
+                    with st.popover("More", icon=":material/insights:"):
+                        _show_extras(item, f"{key}.extras.{item.method.key}")
+
+
+def metric_rows(results: list[RunResult], baseline: Baseline) -> list[dict]:
+    rows = [dict(method=baseline.label, **{k: baseline.metrics.get(k) for k in ("psnr", "ssim", "mse")},
+                 seconds=0.0, params="")]
+    for r in results:
+        rows.append(dict(method=r.method.label, psnr=r.metrics.get("psnr"), ssim=r.metrics.get("ssim"),
+                         mse=r.metrics.get("mse"), seconds=r.seconds, params=str(r.params), error=r.error or ""))
+    return rows
+
+
+def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndarray | None, *, key: str) -> None:
+    ok = [r for r in results if r.ok]
+    if reference is not None and ok:
+        rows = metric_rows(ok, baseline)[1:]
+        st.plotly_chart(metric_bars(rows, baseline=baseline.metrics), width="stretch", key=f"{key}.bars")
+    images = {}
+    if reference is not None:
+        images["Reference"] = reference
+    images[baseline.label] = baseline.image
+    images.update({r.method.label: r.image for r in ok})
+    st.markdown("**Synced zoom**: drag a box on any panel to zoom them all; double-click to reset.")
+    st.plotly_chart(synced_images(images), width="stretch", key=f"{key}.zoom")
+    st.markdown("**Before / after split**")
+    names = list(images)
+    c1, c2, c3 = st.columns([2, 2, 3])
+    left = c1.selectbox("Left", names, index=names.index(baseline.label), key=f"{key}.left")
+    right = c2.selectbox("Right", names, index=len(names) - 1, key=f"{key}.right")
+    position = c3.slider("Split position", 0.0, 1.0, 0.5, 0.01, key=f"{key}.split")
+    st.image(split_view(images[left], images[right], position), caption=f"{left} | {right}", width="stretch")
+
+
+def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, baseline_label: str,
+                    recipe: str, defaults: list[str], key: str | None = None) -> list[RunResult]:
+    """The whole comparison block. `inputs` are the task's positional inputs (degraded image first);
+    `recipe` is Python that rebuilds them with core (for export and history)."""
+    key = key or task.name
+    methods_key = f"{key}.methods"
+    methods = pick_methods(task, defaults, key=methods_key)
+    degraded = inputs[0]
+    baseline = Baseline(degraded, baseline_label, quality(reference, degraded) if reference is not None else {})
+    if not methods:
+        st.info("Choose at least one method to compare.")
+        return []
+    current = _parameter_panels(methods)
+    input_digest = digest(*[np.asarray(x) for x in inputs])
+    results = [run_method(m, inputs, current[m.key], reference=reference) for m in methods]
+    for result in results:
+        record(task.name, result, input_digest=input_digest, recipe=recipe)
+    results_grid(results, baseline, key=key)
+    compare, sweep, history, export = st.tabs(["📊 Compare", "🎚️ Sweep", "🕘 History", "⬇️ Export"])
+    with compare:
+        compare_tab(results, baseline, reference, key=f"{key}.compare")
+    with sweep:
+        sweep_panel(methods, inputs, reference=reference, current=current, key=f"{key}.sweep",
+                    methods_key=methods_key)
+    with history:
+        history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history")
+    with export:
+        export_panel(task.name, results, metric_rows(results, baseline), recipe, inputs=_input_names(task),
+                     has_reference=reference is not None, key=f"{key}.export")
+    return results
+
+
+def _input_names(task: Task) -> tuple[str, ...]:
+    return tuple("degraded" if name == "image" else name for name in task.inputs)

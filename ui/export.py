@@ -1,0 +1,52 @@
+"""Downloads: each result as PNG, the metrics as CSV, and a Python snippet that reproduces a result."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from core.image import encode_png
+
+SNIPPET_IMPORTS = """from core.degrade import add_noise, degrade, make_kernel
+from core.gallery import load_sample
+from core.image import decode_image, prepare
+from core.metrics import psnr, ssim
+from core.registry import get_method
+"""
+
+
+def snippet(task: str, result, recipe: str, *, inputs: tuple[str, ...], has_reference: bool) -> str:
+    """Python that rebuilds the input with core and runs the method with the same parameters."""
+    params = ", ".join(f"{k!r}: {v!r}" for k, v in result.params.items())
+    lines = [SNIPPET_IMPORTS, recipe,
+             f"method = get_method({task!r}, {result.method.key!r})",
+             f"result = method.run({', '.join(inputs)}, params={{{params}}}).image"]
+    if has_reference:
+        lines.append('print(f"PSNR {psnr(image, result):.2f} dB, SSIM {ssim(image, result):.3f}")')
+    return "\n".join(lines) + "\n"
+
+
+def metrics_csv(rows: list[dict]) -> bytes:
+    buffer = io.StringIO()
+    pd.DataFrame(rows).to_csv(buffer, index=False)
+    return buffer.getvalue().encode()
+
+
+def export_panel(task: str, results: list, rows: list[dict], recipe: str, *, inputs: tuple[str, ...],
+                 has_reference: bool, key: str) -> None:
+    ok = [r for r in results if r.ok]
+    st.download_button("Metrics (CSV)", metrics_csv(rows), file_name=f"{task}-metrics.csv", mime="text/csv",
+                       key=f"{key}.csv", icon=":material/table:")
+    if not ok:
+        return
+    columns = st.columns(min(4, len(ok)))
+    for i, result in enumerate(ok):
+        image = result.image
+        columns[i % len(columns)].download_button(
+            f"{result.method.label} (PNG)", data=lambda image=image: encode_png(image),
+            file_name=f"{task}-{result.method.key}.png", mime="image/png", key=f"{key}.png.{result.method.key}",
+            icon=":material/download:")
+    chosen = st.selectbox("Reproduce with Python", ok, format_func=lambda r: r.method.label, key=f"{key}.code")
+    st.code(snippet(task, chosen, recipe, inputs=inputs, has_reference=has_reference), language="python")
+    st.caption("Run it from the repository root; it rebuilds the input with `core` and prints the same metrics.")

@@ -1,0 +1,78 @@
+"""Plotly figures shared by the pages: image grids with synced zoom, metric bars, heatmaps."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.image import to_uint8
+
+
+def _display(image: np.ndarray) -> np.ndarray:
+    image = np.clip(image, 0, 1)
+    return to_uint8(np.repeat(image[..., None], 3, axis=2) if image.ndim == 2 else image)
+
+
+def synced_images(images: dict[str, np.ndarray], *, columns: int = 3, height_per_row: int = 330) -> go.Figure:
+    """Images in a grid whose axes are linked: zooming or panning one moves them all."""
+    names = list(images)
+    rows = max(1, math.ceil(len(names) / columns))
+    cols = min(columns, len(names)) or 1
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, shared_xaxes="all", shared_yaxes="all",
+                        horizontal_spacing=0.02, vertical_spacing=0.06)
+    for i, name in enumerate(names):
+        fig.add_trace(go.Image(z=_display(images[name]), name=name), row=i // cols + 1, col=i % cols + 1)
+    fig.update_xaxes(showticklabels=False, matches="x")
+    fig.update_yaxes(showticklabels=False, matches="y", scaleanchor="x")
+    fig.update_layout(height=height_per_row * rows, margin=dict(l=5, r=5, t=30, b=5))
+    return fig
+
+
+def split_view(before: np.ndarray, after: np.ndarray, position: float) -> np.ndarray:
+    """Left part from `before`, right part from `after`, with a thin marker line at the split."""
+    before, after = _display(before), _display(after)
+    width = before.shape[1]
+    cut = int(round(np.clip(position, 0, 1) * width))
+    out = after.copy()
+    out[:, :cut] = before[:, :cut]
+    if 0 < cut < width:
+        out[:, max(cut - 1, 0):cut + 1] = (255, 214, 10)
+    return out
+
+
+def metric_bars(rows: list[dict], *, baseline: dict | None = None) -> go.Figure:
+    """PSNR, SSIM and time side by side, one bar per method; the baseline as a dashed line."""
+    labels = [r["method"] for r in rows]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("PSNR (dB) ↑", "SSIM ↑", "Time (s) ↓"))
+    for col, (field, fmt) in enumerate((("psnr", ".2f"), ("ssim", ".3f"), ("seconds", ".3f")), start=1):
+        values = [r.get(field) for r in rows]
+        finite = [v if v is not None and math.isfinite(v) else None for v in values]
+        fig.add_trace(go.Bar(x=labels, y=finite, text=[f"{v:{fmt}}" if v is not None else "–" for v in finite],
+                             textposition="outside", marker_color="#4c78a8" if col < 3 else "#f58518",
+                             showlegend=False, name=field), row=1, col=col)
+        base = (baseline or {}).get(field)
+        if base is not None and math.isfinite(base):
+            fig.add_hline(y=base, line_dash="dash", line_color="#888", row=1, col=col,
+                          annotation_text="input", annotation_position="bottom right")
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_xaxes(tickangle=-30)
+    return fig
+
+
+def heatmap(array: np.ndarray, *, title: str = "", colorscale: str = "Viridis", height: int = 300) -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=np.asarray(array), colorscale=colorscale))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x")
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10))
+    return fig
+
+
+def lines(series: dict[str, np.ndarray], *, title: str = "", x_title: str = "", y_title: str = "") -> go.Figure:
+    fig = go.Figure()
+    for name, values in series.items():
+        values = np.asarray(values).ravel()
+        fig.add_trace(go.Scatter(x=np.arange(1, len(values) + 1), y=values, mode="lines", name=name))
+    fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=300,
+                      margin=dict(l=10, r=10, t=40, b=10))
+    return fig

@@ -1,0 +1,105 @@
+"""Parameter sweeps: one parameter as a line, two as a heatmap, the best point marked and usable."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.registry import Method
+from ui.params import set_params
+from ui.runner import run_method
+
+SWEEP_POINTS = {1: 9, 2: 6}
+
+
+def _use_best(method: Method, params: dict, methods_key: str) -> None:
+    set_params(method, params)
+    chosen = list(st.session_state.get(methods_key, []))
+    if method.key not in chosen:
+        st.session_state[methods_key] = chosen + [method.key]
+
+
+def sweep_panel(methods: list[Method], inputs: tuple, *, reference: np.ndarray | None, current: dict[str, dict],
+                key: str, methods_key: str) -> None:
+    """`current` maps method key to the parameters now set in its widgets (the sweep's fixed values)."""
+    if reference is None:
+        st.info("Sweeps need a reference image to score against.")
+        return
+    sweepable = [m for m in methods if m.params]
+    if not sweepable:
+        st.info("None of the chosen methods has a parameter to sweep.")
+        return
+    c1, c2, c3 = st.columns(3)
+    method = c1.selectbox("Method", sweepable, format_func=lambda m: m.label, key=f"{key}.method")
+    names = [p.name for p in method.params]
+    first = c2.selectbox("Parameter", names, format_func=lambda n: method.param(n).label, key=f"{key}.p1")
+    second = c3.selectbox("Second parameter (optional)", ["—"] + [n for n in names if n != first],
+                          format_func=lambda n: n if n == "—" else method.param(n).label, key=f"{key}.p2")
+    swept = [first] + ([second] if second != "—" else [])
+    score = st.radio("Score", ["psnr", "ssim"], horizontal=True, format_func=str.upper, key=f"{key}.score")
+    grids = [method.param(n).sweep_values(SWEEP_POINTS[len(swept)]) for n in swept]
+    runs = int(np.prod([len(g) for g in grids]))
+    note = f"{runs} runs" + (" of a slow method: this can take a while" if method.slow else "")
+    state_key = f"{key}.result"
+    if st.button(f"Run sweep ({note})", key=f"{key}.run", type="primary"):
+        base = dict(current.get(method.key, method.defaults()))
+        bar = st.progress(0.0, text="Sweeping…")
+        table = np.full([len(g) for g in grids], np.nan)
+        metrics = {"psnr": table.copy(), "ssim": table.copy()}
+        for index in np.ndindex(*table.shape):
+            params = dict(base, **{n: grids[i][index[i]] for i, n in enumerate(swept)})
+            result = run_method(method, inputs, params, reference=reference, show_progress=False)
+            for name in metrics:
+                metrics[name][index] = result.metrics.get(name, np.nan) if result.ok else np.nan
+            done = (np.ravel_multi_index(index, table.shape) + 1) / table.size
+            bar.progress(done, text=f"Sweeping… {int(done * table.size)}/{table.size}")
+        bar.empty()
+        st.session_state[state_key] = dict(method=method.key, swept=swept, grids=grids, base=base, **metrics)
+    result = st.session_state.get(state_key)
+    if not result or result["method"] != method.key or result["swept"] != swept:
+        st.caption("Choose a parameter and run the sweep. The other parameters keep their current values.")
+        return
+    values = result[score]
+    if np.all(np.isnan(values)):
+        st.error("Every run of the sweep failed; see the method's message in the results grid.")
+        return
+    best_index = np.unravel_index(np.nanargmax(values), values.shape)
+    best = {n: result["grids"][i][best_index[i]] for i, n in enumerate(result["swept"])}
+    st.plotly_chart(_figure(method, result, score, best_index), width="stretch", key=f"{key}.chart")
+    best_text = ", ".join(f"{method.param(n).label} = {v}" for n, v in best.items())
+    st.success(f"Best {score.upper()} {values[best_index]:.3f} at {best_text}.")
+    st.button("Use the best setting", key=f"{key}.use", on_click=_use_best,
+              args=(method, dict(result["base"], **best), methods_key))
+
+
+def _figure(method: Method, result: dict, score: str, best_index: tuple) -> go.Figure:
+    swept, grids, values = result["swept"], result["grids"], result[score]
+    labels = [method.param(n).label for n in swept]
+    as_text = [[str(v) for v in g] for g in grids]
+    if len(swept) == 1:
+        fig = go.Figure()
+        x = as_text[0] if method.param(swept[0]).kind in ("choice", "bool") else grids[0]
+        for name, dash in (("psnr", None), ("ssim", "dot")):
+            fig.add_trace(go.Scatter(x=x, y=result[name], mode="lines+markers", name=name.upper(),
+                                     yaxis="y" if name == "psnr" else "y2", line=dict(dash=dash)))
+        fig.add_trace(go.Scatter(x=[x[best_index[0]]], y=[values[best_index]], mode="markers", name="best",
+                                 marker=dict(size=16, symbol="star", color="#e45756"),
+                                 yaxis="y" if score == "psnr" else "y2"))
+        fig.update_layout(xaxis_title=labels[0], yaxis=dict(title="PSNR (dB)"),
+                          yaxis2=dict(title="SSIM", overlaying="y", side="right"))
+        if method.param(swept[0]).log:
+            fig.update_xaxes(type="log")
+    else:
+        fig = go.Figure(go.Heatmap(z=values, x=as_text[1], y=as_text[0], colorscale="Viridis",
+                                   colorbar=dict(title=score.upper()),
+                                   text=np.vectorize(lambda v: "" if math.isnan(v) else f"{v:.2f}")(values),
+                                   texttemplate="%{text}"))
+        fig.add_trace(go.Scatter(x=[as_text[1][best_index[1]]], y=[as_text[0][best_index[0]]], mode="markers",
+                                 marker=dict(size=18, symbol="star", color="#e45756"), name="best"))
+        fig.update_layout(xaxis_title=labels[1], yaxis_title=labels[0])
+        fig.update_xaxes(type="category")
+        fig.update_yaxes(type="category")
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), title=f"{method.label}: {score.upper()}")
+    return fig
