@@ -115,10 +115,10 @@ def make_plan(args: argparse.Namespace) -> Plan:
     json_path = _output_path(args.json) if args.json else None
     overrides = parse_params(args.params)
     degradation = setup.degradation(args)
+    images = load_images(args.images, color=args.color, max_side=args.max_side)
     methods = select(_registered(setup.task), args.methods, setup.task)
     params = check_params(overrides, methods, setup.task)
     repeats = {m.key: args.repeat or (SLOW_REPEAT if m.slow else DEFAULT_REPEAT) for m in methods}
-    images = load_images(args.images, color=args.color, max_side=args.max_side)
     return Plan(setup, degradation, methods, params, repeats, images, json_path)
 
 
