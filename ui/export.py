@@ -47,6 +47,8 @@ def export_panel(task: str, results: list, rows: list[dict], recipe: str, *, inp
             f"{result.method.label} (PNG)", data=lambda image=image: encode_png(image),
             file_name=f"{task}-{result.method.key}.png", mime="image/png", key=f"{key}.png.{result.method.key}",
             icon=":material/download:")
-    chosen = st.selectbox("Reproduce with Python", ok, format_func=lambda r: r.method.label, key=f"{key}.code")
+    by_key = {r.method.key: r for r in ok}
+    chosen = by_key[st.selectbox("Reproduce with Python", list(by_key), format_func=lambda k: by_key[k].method.label,
+                                 key=f"{key}.code")]
     st.code(snippet(task, chosen, recipe, inputs=inputs, has_reference=has_reference), language="python")
     st.caption("Run it from the repository root; it rebuilds the input with `core` and prints the same metrics.")

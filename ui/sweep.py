@@ -32,7 +32,8 @@ def sweep_panel(methods: list[Method], inputs: tuple, *, reference: np.ndarray |
         st.info("None of the chosen methods has a parameter to sweep.")
         return
     c1, c2, c3 = st.columns(3)
-    method = c1.selectbox("Method", sweepable, format_func=lambda m: m.label, key=f"{key}.method")
+    by_key = {m.key: m for m in sweepable}
+    method = by_key[c1.selectbox("Method", list(by_key), format_func=lambda k: by_key[k].label, key=f"{key}.method")]
     names = [p.name for p in method.params]
     first = c2.selectbox("Parameter", names, format_func=lambda n: method.param(n).label, key=f"{key}.p1")
     second = c3.selectbox("Second parameter (optional)", ["—"] + [n for n in names if n != first],

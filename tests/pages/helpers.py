@@ -1,0 +1,25 @@
+"""Shared AppTest set-up: open a page of the real app at a small working size."""
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+TIMEOUT = 180
+
+
+def open_page(path: str, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.switch_page(path)
+    at.run()
+    return at
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def metric_captions(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if m.value.startswith("PSNR **")]

@@ -1,0 +1,50 @@
+"""The cached runner keys on a digest of every pixel, and turns errors into messages."""
+import numpy as np
+import pytest
+
+from core.registry import DENOISE, Method, Param
+from ui.runner import run_method
+
+CALLS = []
+
+
+def _brighten(image, *, amount=0.1):
+    CALLS.append(float(image.sum()))
+    if amount < 0:
+        raise ValueError("Amount must not be negative.")
+    return np.clip(image + amount, 0, 1)
+
+
+BRIGHTEN = Method(key="test_brighten", task=DENOISE, label="Brighten (test)", function=_brighten,
+                  params=(Param("amount", "Amount", 0.1, min=-1.0, max=1.0),))
+
+
+def test_images_differing_in_one_pixel_get_different_results():
+    a = np.zeros((1024, 1024), np.float32)  # over Streamlit's sampled-hash threshold
+    b = a.copy()
+    b[517, 311] = 0.5
+    first = run_method(BRIGHTEN, (a,), {"amount": 0.1})
+    second = run_method(BRIGHTEN, (b,), {"amount": 0.1})
+    assert first.ok and second.ok
+    assert first.image[517, 311] == pytest.approx(0.1)
+    assert second.image[517, 311] == pytest.approx(0.6)
+
+
+def test_same_inputs_come_from_the_cache():
+    image = np.full((64, 64), 0.25, np.float32)
+    CALLS.clear()
+    run_method(BRIGHTEN, (image,), {"amount": 0.2})
+    run_method(BRIGHTEN, (image.copy(),), {"amount": 0.2})
+    assert len(CALLS) == 1
+    run_method(BRIGHTEN, (image,), {"amount": 0.3})
+    assert len(CALLS) == 2
+
+
+def test_errors_become_messages_and_metrics_are_computed():
+    image = np.full((64, 64), 0.25, np.float32)
+    failed = run_method(BRIGHTEN, (image,), {"amount": -0.5})
+    assert not failed.ok and "negative" in failed.error
+    unknown = run_method(BRIGHTEN, (image,), {"bogus": 1})
+    assert not unknown.ok and "bogus" in unknown.error
+    good = run_method(BRIGHTEN, (image,), {"amount": 0.0}, reference=image)
+    assert good.ok and np.isinf(good.metrics["psnr"])
