@@ -17,7 +17,7 @@ TOPICS = [
 
 
 def home() -> None:
-    st.title("🔬 Image Processing Method Explorer")
+    st.title("Image Processing Method Explorer")
     st.markdown(
         "Pick an image, degrade it, and run several methods side by side: every result comes with PSNR, SSIM "
         "and its run time, a parameter sweep, a history of your runs and a Python snippet that reproduces it. "

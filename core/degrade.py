@@ -196,7 +196,7 @@ def convolve(image: np.ndarray, kernel: np.ndarray, *, boundary: str = "reflect"
     image = to_float(image)
     kernel = _normalised(kernel)
     kh, kw = kernel.shape
-    pad = ((kh // 2, kh - 1 - kh // 2), (kw // 2, kw - 1 - kw // 2))
+    pad = ((kh - 1 - kh // 2, kh // 2), (kw - 1 - kw // 2, kw // 2))  # kernel centre at k // 2
     channels = image[..., None] if image.ndim == 2 else image
     out = np.empty_like(channels)
     for c in range(channels.shape[2]):

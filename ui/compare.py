@@ -25,17 +25,17 @@ class Baseline:
     metrics: dict
 
 
-def _label(method: Method) -> str:
-    tags = (" ★ reference" if method.reference else "") + (" · slow" if method.slow else "")
-    return method.label + tags
+def _tags(method: Method) -> str:
+    return (" ★" if method.reference else "") + (" (slow)" if method.slow else "")
 
 
 def pick_methods(task: Task, defaults: list[str], *, key: str) -> list[Method]:
     methods = methods_for(task)
     by_key = {m.key: m for m in methods}
     chosen = st.multiselect("Methods to compare", list(by_key), default=[k for k in defaults if k in by_key],
-                            format_func=lambda k: _label(by_key[k]), key=key, bind="query-params",
-                            help="Each method's parameters are in its panel below; the URL keeps your choices.")
+                            format_func=lambda k: by_key[k].label, key=key, bind="query-params",
+                            help="Each method's parameters are in its panel below; the URL keeps your choices. "
+                            "★ marks the reference method.")
     return [by_key[k] for k in chosen]
 
 
@@ -43,7 +43,8 @@ def _parameter_panels(methods: list[Method]) -> dict[str, dict]:
     values: dict[str, dict] = {}
     columns = st.columns(min(3, len(methods)))
     for i, method in enumerate(methods):
-        with columns[i % len(columns)].expander(f"⚙️ {method.label}", expanded=False):
+        with columns[i % len(columns)].expander(method.label + _tags(method), expanded=False,
+                                                icon=":material/tune:"):
             if method.summary:
                 st.caption(method.summary)
             values[method.key] = param_widgets(method) if method.params else {}
@@ -52,10 +53,11 @@ def _parameter_panels(methods: list[Method]) -> dict[str, dict]:
     return values
 
 
-def _caption(metrics: dict, seconds: float | None, baseline: dict) -> str:
+def _caption(metrics: dict, seconds: float | None, baseline: dict | None) -> str:
+    """Metrics under an image; the PSNR gain over the baseline when one is given."""
     parts = []
     if "psnr" in metrics:
-        gain = metrics["psnr"] - baseline.get("psnr", np.nan)
+        gain = metrics["psnr"] - (baseline or {}).get("psnr", np.nan)
         parts.append(f"PSNR **{format_metric(metrics['psnr'], ' dB')}**"
                      + (f" ({gain:+.2f})" if np.isfinite(gain) else ""))
     if "ssim" in metrics:
@@ -78,15 +80,16 @@ def _show_extras(result: RunResult, key: str) -> None:
             st.caption(f"{name}: {value}")
 
 
-def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, per_row: int = 4) -> None:
+def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, max_per_row: int = 5) -> None:
     cells = [None] + results
+    per_row = 4 if len(cells) <= 4 else max_per_row
     for start in range(0, len(cells), per_row):
         columns = st.columns(per_row)
         for column, item in zip(columns, cells[start:start + per_row]):
             with column:
                 if item is None:
                     st.image(np.clip(baseline.image, 0, 1), caption=baseline.label, width="stretch")
-                    st.markdown(_caption(baseline.metrics, None, baseline.metrics) or "&nbsp;")
+                    st.markdown(_caption(baseline.metrics, None, None) or "&nbsp;")
                     continue
                 if not item.ok:
                     st.error(f"**{item.method.label}**: {item.error}")
@@ -146,7 +149,8 @@ def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, 
     for result in results:
         record(task.name, result, input_digest=input_digest, recipe=recipe)
     results_grid(results, baseline, key=key)
-    compare, sweep, history, export = st.tabs(["📊 Compare", "🎚️ Sweep", "🕘 History", "⬇️ Export"])
+    compare, sweep, history, export = st.tabs([":material/bar_chart: Compare", ":material/tune: Sweep",
+                                                  ":material/history: History", ":material/download: Export"])
     with compare:
         compare_tab(results, baseline, reference, key=f"{key}.compare")
     with sweep:

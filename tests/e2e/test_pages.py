@@ -1,13 +1,16 @@
 """Every page loads in real Chromium without an error box, and the canvas flow changes the result."""
 import re
+from urllib.parse import quote
 
 import pytest
+
+from core.registry import get_method
+from ui.degrade_controls import BLUR_LABELS
 
 from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
-SMALL = "img.max_side=192"
 
 
 def test_home_lists_the_topics(page, app_url):
@@ -43,19 +46,23 @@ def test_deblurring_page_shows_results(page, app_url):
 
 
 def test_drawing_a_custom_kernel_changes_the_result(page, app_url):
-    page.goto(f"{app_url}/deblurring?db.max_side=192&db.blur.kind=custom&db.methods=wiener")
+    wiener = quote(get_method("deblur", "wiener").label)  # multiselects keep option labels in the URL
+    custom = quote(BLUR_LABELS["custom"])
+    page.goto(f"{app_url}/deblurring?db.max_side=192&db.blur.kind={custom}&db.methods={wiener}")
     wait_until_idle(page)
     assert_no_errors(page)
     assert page.get_by_text("Using a Gaussian σ=2 kernel meanwhile").first.is_visible()
     before = _metric_texts(page)
     canvas = page.locator("canvas.upper-canvas").first
-    canvas.wait_for(state="visible")
+    canvas.scroll_into_view_if_needed()  # the kernel pad sits low in the sidebar
+    page.wait_for_timeout(300)
     box = canvas.bounding_box()
     x0, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
     page.mouse.move(x0, y)
     page.mouse.down()
     for step in range(1, 11):
         page.mouse.move(x0 + box["width"] * 0.06 * step, y + step)
+        page.wait_for_timeout(30)
     page.mouse.up()
     page.wait_for_timeout(500)
     wait_until_idle(page)
