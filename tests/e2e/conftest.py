@@ -23,8 +23,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
+def serve_app():
+    """Start `streamlit run app.py` on a free port; yields its URL and stops it afterwards."""
     port = _free_port()
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     server = subprocess.Popen(
@@ -48,6 +48,16 @@ def app_url():
         server.wait(10)
     except subprocess.TimeoutExpired:
         server.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    yield from serve_app()
+
+
+@pytest.fixture
+def fresh_app_url():
+    yield from serve_app()
 
 
 @pytest.fixture(scope="session")

@@ -72,3 +72,12 @@ def test_drawing_a_custom_kernel_changes_the_result(page, app_url):
     after = _metric_texts(page)
     assert after != before, "drawing a kernel did not change the degraded input or its metrics"
     screenshot(page, "deblurring-custom-kernel")
+
+
+def test_deep_link_on_a_fresh_server_keeps_the_navigation(page, fresh_app_url):
+    # the first request a new server sees is a page URL, as with a shared link after a cold start
+    page.goto(f"{fresh_app_url}/deblurring?db.max_side=128")
+    wait_until_idle(page)
+    assert_no_errors(page)
+    assert page.get_by_role("link", name="Home").first.is_visible()
+    assert page.get_by_role("heading", name="Deblurring").first.is_visible()

@@ -71,3 +71,19 @@ def test_sweep_marks_the_best_point_and_history_records_runs():
     at.button(key="dn.sweep.use").click().run()
     assert not at.exception
     assert len(at.dataframe) >= 1  # the history table
+
+
+def test_zero_noise_gives_infinite_psnr_without_breaking_the_page():
+    at = open_page(PAGE, SMALL)
+    at.sidebar.slider(key="dn.noise.sigma").set_value(0.0).run()
+    assert not at.exception, at.exception
+    assert "∞" in metric_captions(at)[0]  # the input equals the reference
+    assert len(at.get("plotly_chart")) >= 1
+
+
+def test_tensorflow_is_not_imported():
+    import sys
+
+    open_page(PAGE, SMALL)
+    open_page("pages/deblurring.py", {"db.max_side": "128"})
+    assert "tensorflow" not in sys.modules
