@@ -13,7 +13,14 @@ TOPICS = [
         ("pages/deblurring.py", "Deblurring", ":material/blur_on:",
          "Inverse, Wiener, Tikhonov, Richardson–Lucy (blind too) and BM3D on any blur kernel."),
     ]),
+    ("Chapter 2 · Inpainting & learned restoration", [
+    ]),
+    ("Chapters 3–4 · Segmentation", [
+    ]),
+    ("Chapters 5–6 · Features, registration & detection", [
+    ]),
 ]
+TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
 
 
 def home() -> None:
@@ -26,11 +33,12 @@ def home() -> None:
     )
     for chapter, pages in TOPICS:
         st.subheader(chapter)
-        columns = st.columns(len(pages))
-        for column, (path, title, icon, description) in zip(columns, pages):
-            with column.container(border=True):
-                st.page_link(path, label=title, icon=icon)
-                st.caption(description)
+        for start in range(0, len(pages), 3):
+            columns = st.columns(3)
+            for column, (path, title, icon, description) in zip(columns, pages[start:start + 3]):
+                with column.container(border=True):
+                    st.page_link(path, label=title, icon=icon)
+                    st.caption(description)
     st.divider()
     st.caption("Everything runs on this server, with no network access needed. Settings live in the URL, "
                "so a link reproduces what you see.")

@@ -154,9 +154,15 @@ class Method:
         return result if isinstance(result, Output) else Output(result)
 
 
+# Chapter 1
 DENOISE = Task("denoise", "Denoising", ("image",), "image", "core.denoise")
 DEBLUR = Task("deblur", "Deblurring", ("image", "psf"), "image", "core.deblur")
-TASKS = {task.name: task for task in (DENOISE, DEBLUR)}
+# Chapter 2 (mask: bool, True where pixels are missing)
+INPAINT = Task("inpaint", "Inpainting", ("image", "mask"), "image", "core.inpaint")
+# Chapters 3-4 tasks
+# Chapters 5-6 tasks
+
+TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 
 _METHODS: dict[tuple[str, str], Method] = {}
 

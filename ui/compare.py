@@ -128,7 +128,8 @@ def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndar
     left = c1.selectbox("Left", names, index=names.index(baseline.label), key=f"{key}.left")
     right = c2.selectbox("Right", names, index=len(names) - 1, key=f"{key}.right")
     position = c3.slider("Split position", 0.0, 1.0, 0.5, 0.01, key=f"{key}.split")
-    st.image(split_view(images[left], images[right], position), caption=f"{left} | {right}", width="stretch")
+    width = int(min(768, max(512, images[left].shape[1])))
+    st.image(split_view(images[left], images[right], position), caption=f"{left} | {right}", width=width)
 
 
 def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, baseline_label: str,

@@ -56,6 +56,10 @@ def metric_bars(rows: list[dict], *, baseline: dict | None = None) -> go.Figure:
         if base is not None and math.isfinite(base):
             fig.add_hline(y=base, line_dash="dash", line_color="#888", row=1, col=col,
                           annotation_text="input", annotation_position="bottom right")
+    psnrs = [v for v in [r.get("psnr") for r in rows] + [(baseline or {}).get("psnr")]
+             if v is not None and math.isfinite(v)]
+    if psnrs:  # PSNR differences of a few dB vanish on an axis that starts at 0
+        fig.update_yaxes(range=[max(0.0, min(psnrs) - 2), max(psnrs) + 1.5], row=1, col=1)
     fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10))
     fig.update_xaxes(tickangle=-30)
     return fig
