@@ -160,6 +160,9 @@ DEBLUR = Task("deblur", "Deblurring", ("image", "psf"), "image", "core.deblur")
 # Chapter 2 (mask: bool, True where pixels are missing)
 INPAINT = Task("inpaint", "Inpainting", ("image", "mask"), "image", "core.inpaint")
 # Chapters 3-4 tasks
+# segment (interactive): the image, then what Method.needs names (core.segmentation.inputs: scribbles, strokes,
+# rect, seeds). Output.image: a bool foreground mask, or int32 labels (1 = background, >= 2 objects).
+SEGMENT = Task("segment", "Interactive segmentation", ("image",), "labels", "core.segmentation.interactive")
 # Chapters 5-6 tasks
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
