@@ -16,6 +16,10 @@ TOPICS = [
     ("Chapter 2 · Inpainting & learned restoration", [
     ]),
     ("Chapters 3–4 · Segmentation", [
+        ("pages/interactive_segmentation.py", "Interactive segmentation", ":material/gesture:",
+         "Watershed, GrabCut, random walker, fast marching and an active contour from your strokes, box or seeds."),
+        ("pages/background.py", "Background blur & replace", ":material/background_replace:",
+         "Blur, replace or desaturate the background behind a GrabCut or hand-drawn foreground mask."),
     ]),
     ("Chapters 5–6 · Features, registration & detection", [
     ]),

@@ -57,6 +57,12 @@ def zone_plate(size: int = 256) -> np.ndarray:
     return (0.5 + 0.5 * np.cos(np.pi * size * 0.5 * (xx ** 2 + yy ** 2))).astype(np.float32)
 
 
+def _segmentation_objects() -> np.ndarray:
+    from core.segmentation.synthetic import objects_image
+
+    return objects_image()
+
+
 # name -> (loader, description)
 SAMPLES = {
     "camera": (_skimage("camera"), "scikit-image camera man, 512² gray"),
@@ -73,6 +79,7 @@ SAMPLES = {
     "synthetic checkerboard": (checkerboard, "8×8 checkerboard (synthetic)"),
     "synthetic text": (text_image, "printed text (synthetic)"),
     "synthetic zone plate": (zone_plate, "chirped rings (synthetic)"),
+    "synthetic objects": (_segmentation_objects, "objects on a textured background, known mask (synthetic)"),
 }
 
 

@@ -16,14 +16,18 @@ from core.registry import get_method
 """
 
 
-def snippet(task: str, result, recipe: str, *, inputs: tuple[str, ...], has_reference: bool) -> str:
+SCORE_LINE = 'print(f"PSNR {psnr(image, result):.2f} dB, SSIM {ssim(image, result):.3f}")'
+
+
+def snippet(task: str, result, recipe: str, *, inputs: tuple[str, ...], has_reference: bool,
+            imports: str = SNIPPET_IMPORTS, score_line: str = SCORE_LINE) -> str:
     """Python that rebuilds the input with core and runs the method with the same parameters."""
     params = ", ".join(f"{k!r}: {v!r}" for k, v in result.params.items())
-    lines = [SNIPPET_IMPORTS, recipe,
+    lines = [imports, recipe,
              f"method = get_method({task!r}, {result.method.key!r})",
              f"result = method.run({', '.join(inputs)}, params={{{params}}}).image"]
     if has_reference:
-        lines.append('print(f"PSNR {psnr(image, result):.2f} dB, SSIM {ssim(image, result):.3f}")')
+        lines.append(score_line)
     return "\n".join(lines) + "\n"
 
 
@@ -33,8 +37,11 @@ def metrics_csv(rows: list[dict]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def export_panel(task: str, results: list, rows: list[dict], recipe: str, *, inputs: tuple[str, ...],
-                 has_reference: bool, key: str) -> None:
+def export_panel(task: str, results: list, rows: list[dict], recipe: str, *, inputs: tuple[str, ...] | dict,
+                 has_reference: bool, key: str, png=None, imports: str = SNIPPET_IMPORTS,
+                 score_line: str = SCORE_LINE) -> None:
+    """`inputs`: the input names of the snippet (or a dict {method key: names}); `png(result)` makes a
+    result's PNG bytes (default: the result image itself)."""
     ok = [r for r in results if r.ok]
     st.download_button("Metrics (CSV)", metrics_csv(rows), file_name=f"{task}-metrics.csv", mime="text/csv",
                        key=f"{key}.csv", icon=":material/table:")
@@ -44,11 +51,14 @@ def export_panel(task: str, results: list, rows: list[dict], recipe: str, *, inp
     for i, result in enumerate(ok):
         image = result.image
         columns[i % len(columns)].download_button(
-            f"{result.method.label} (PNG)", data=lambda image=image: encode_png(image),
+            f"{result.method.label} (PNG)",
+            data=(lambda image=image: encode_png(image)) if png is None else (lambda result=result: png(result)),
             file_name=f"{task}-{result.method.key}.png", mime="image/png", key=f"{key}.png.{result.method.key}",
             icon=":material/download:")
     by_key = {r.method.key: r for r in ok}
     chosen = by_key[st.selectbox("Reproduce with Python", list(by_key), format_func=lambda k: by_key[k].method.label,
                                  key=f"{key}.code")]
-    st.code(snippet(task, chosen, recipe, inputs=inputs, has_reference=has_reference), language="python")
+    names = inputs[chosen.method.key] if isinstance(inputs, dict) else inputs
+    st.code(snippet(task, chosen, recipe, inputs=names, has_reference=has_reference, imports=imports,
+                    score_line=score_line), language="python")
     st.caption("Run it from the repository root; it rebuilds the input with `core` and prints the same metrics.")

@@ -26,7 +26,7 @@ def record(task: str, result, *, input_digest: str, recipe: str) -> None:
     history.append(dict(signature=signature, task=task, method=result.method.key, label=result.method.label,
                         params=dict(result.params), input=input_digest[:8], recipe=recipe,
                         psnr=result.metrics.get("psnr"), ssim=result.metrics.get("ssim"),
-                        seconds=result.seconds, when=time.strftime("%H:%M:%S")))
+                        metrics=dict(result.metrics), seconds=result.seconds, when=time.strftime("%H:%M:%S")))
     del history[:-MAX_ENTRIES]
 
 
@@ -38,22 +38,30 @@ def _reopen(entry: dict, methods_key: str) -> None:
         st.session_state[methods_key] = chosen + [method.key]
 
 
-def history_panel(task: str, *, input_digest: str, methods_key: str, key: str) -> None:
+def history_panel(task: str, *, input_digest: str, methods_key: str, key: str,
+                  columns: tuple[tuple[str, str, str], ...] = (("psnr", "PSNR", "%.2f"), ("ssim", "SSIM", "%.3f"))
+                  ) -> None:
+    """`columns`: (metric name, column title, format) shown per run; the first also labels the picker."""
     entries = [e for e in st.session_state.get(HISTORY_KEY, []) if e["task"] == task]
     if not entries:
         st.caption("Runs you make on this page appear here.")
         return
+
+    def value(entry: dict, name: str):
+        return entry.get("metrics", {}).get(name, entry.get(name))
+
     frame = pd.DataFrame([{
-        "time": e["when"], "method": e["label"], "PSNR": e["psnr"], "SSIM": e["ssim"], "seconds": e["seconds"],
-        "input": e["input"], "parameters": ", ".join(f"{k}={v}" for k, v in e["params"].items()),
+        "time": e["when"], "method": e["label"], **{title: value(e, name) for name, title, _ in columns},
+        "seconds": e["seconds"], "input": e["input"],
+        "parameters": ", ".join(f"{k}={v}" for k, v in e["params"].items()),
     } for e in entries])
+    config = {title: st.column_config.NumberColumn(format=fmt) for _, title, fmt in columns}
     st.dataframe(frame, hide_index=True, width="stretch",
-                 column_config={"PSNR": st.column_config.NumberColumn(format="%.2f"),
-                                "SSIM": st.column_config.NumberColumn(format="%.3f"),
-                                "seconds": st.column_config.NumberColumn(format="%.3f")})
+                 column_config=dict(config, seconds=st.column_config.NumberColumn(format="%.3f")))
+    first, first_title, _ = columns[0]
     index = st.selectbox("Run to reopen", range(len(entries)), index=len(entries) - 1, key=f"{key}.pick",
-                         format_func=lambda i: f"{entries[i]['when']} · {entries[i]['label']} · PSNR "
-                         f"{_fmt(entries[i]['psnr'])}")
+                         format_func=lambda i: f"{entries[i]['when']} · {entries[i]['label']} · {first_title} "
+                         f"{_fmt(value(entries[i], first))}")
     entry = entries[index]
     if entry["input"] != input_digest[:8]:
         st.warning("That run used a different input image; reopening restores the method and its parameters. "

@@ -80,3 +80,28 @@ def lines(series: dict[str, np.ndarray], *, title: str = "", x_title: str = "", 
     fig.update_layout(title=title, xaxis_title=x_title, yaxis_title=y_title, height=300,
                       margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def score_bars(rows: list[dict], fields: list[tuple[str, str, str]]) -> go.Figure:
+    """One bar chart per (field, title, format), one bar per row's "method" (e.g. IoU, Dice, time)."""
+    labels = [r["method"] for r in rows]
+    fig = make_subplots(rows=1, cols=len(fields), subplot_titles=[title for _, title, _ in fields])
+    for col, (field, _, fmt) in enumerate(fields, start=1):
+        values = [r.get(field) for r in rows]
+        finite = [v if v is not None and math.isfinite(v) else None for v in values]
+        fig.add_trace(go.Bar(x=labels, y=finite, text=[f"{v:{fmt}}" if v is not None else "–" for v in finite],
+                             textposition="outside", showlegend=False, name=field,
+                             marker_color="#f58518" if field == "seconds" else "#4c78a8"), row=1, col=col)
+    fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10))
+    fig.update_xaxes(tickangle=-30)
+    return fig
+
+
+def agreement_heatmap(matrix: np.ndarray, names: list[str], *, title: str = "Agreement between methods") -> go.Figure:
+    """A symmetric [0, 1] matrix (pairwise IoU) with its values written in the cells."""
+    text = [[("–" if not math.isfinite(v) else f"{v:.2f}") for v in row] for row in np.asarray(matrix, float)]
+    fig = go.Figure(go.Heatmap(z=matrix, x=names, y=names, zmin=0, zmax=1, colorscale="Viridis", text=text,
+                               texttemplate="%{text}", colorbar=dict(title="IoU")))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(title=title, height=max(300, 60 * len(names) + 120), margin=dict(l=10, r=10, t=40, b=10))
+    return fig

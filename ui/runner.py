@@ -11,7 +11,7 @@ import json
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import streamlit as st
@@ -45,7 +45,7 @@ def params_key(params: dict[str, Any]) -> str:
 
 @st.cache_data(max_entries=96, show_spinner=False)
 def _cached_run(task: str, key: str, params_json: str, input_digest: str, reference_digest: str,
-                _method: Method, _inputs: tuple, _reference, _progress):
+                _method: Method, _inputs: tuple, _reference, _progress, metrics_name: str = "", _metrics=None):
     """Returns (output, seconds, error, metrics); the metrics are cached with the result."""
     params = json.loads(params_json)
     start = time.perf_counter()
@@ -56,17 +56,23 @@ def _cached_run(task: str, key: str, params_json: str, input_digest: str, refere
     except MemoryError:
         return None, time.perf_counter() - start, "Out of memory: lower the working size and try again.", {}
     seconds = time.perf_counter() - start
-    image = np.asarray(output.image, dtype=np.float32)
-    if not np.all(np.isfinite(image)):
-        return None, seconds, f"{_method.label} produced NaN or infinite values for these settings.", {}
-    output.image = image
-    metrics = quality(_reference, image) if _reference is not None else {}
+    if _method.task.output == "image":  # masks and label maps keep their dtype
+        image = np.asarray(output.image, dtype=np.float32)
+        if not np.all(np.isfinite(image)):
+            return None, seconds, f"{_method.label} produced NaN or infinite values for these settings.", {}
+        output.image = image
+    if _metrics is not None:  # an injected metrics function (reference, result) -> dict, e.g. IoU/Dice
+        return output, seconds, None, _metrics(_reference, output.image)
+    metrics = quality(_reference, output.image) if _reference is not None else {}
     return output, seconds, None, metrics
 
 
 def run_method(method: Method, inputs: tuple, params: dict[str, Any], *,
-               reference: np.ndarray | None = None, show_progress: bool | None = None) -> RunResult:
-    """Run a method through the cache; errors become a message, never an exception."""
+               reference: np.ndarray | None = None, show_progress: bool | None = None,
+               metrics: Callable[[np.ndarray | None, np.ndarray], dict] | None = None) -> RunResult:
+    """Run a method through the cache; errors become a message, never an exception.
+    `metrics(reference, result)` replaces PSNR/SSIM (`core.metrics.quality`) when given; it is part of
+    the cache key by its qualified name, so give different metrics different names."""
     try:
         resolved = method.resolve(params)
     except (KeyError, ValueError) as exc:
@@ -85,7 +91,8 @@ def run_method(method: Method, inputs: tuple, params: dict[str, Any], *,
     try:
         output, seconds, error, metrics = _cached_run(
             method.task.name, method.key, params_key(resolved), input_digest, digest(reference),
-            method, tuple(inputs), reference, progress)
+            method, tuple(inputs), reference, progress,
+            "" if metrics is None else f"{metrics.__module__}.{metrics.__qualname__}", metrics)
     except Exception as exc:  # a bug in a method must not take the page down
         output, seconds, metrics = None, 0.0, {}
         error = f"{method.label} failed unexpectedly: {type(exc).__name__}: {exc}"

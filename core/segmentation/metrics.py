@@ -119,3 +119,8 @@ def scores(reference: np.ndarray | None) -> Callable[[np.ndarray], dict[str, flo
         return out
 
     return score
+
+
+def segmentation_scores(reference: np.ndarray | None, result: np.ndarray) -> dict[str, float]:
+    """`scores` in the (reference, result) form the UI runner and sweeps inject."""
+    return scores(reference)(result)
