@@ -159,6 +159,8 @@ DENOISE = Task("denoise", "Denoising", ("image",), "image", "core.denoise")
 DEBLUR = Task("deblur", "Deblurring", ("image", "psf"), "image", "core.deblur")
 # Chapter 2 (mask: bool, True where pixels are missing)
 INPAINT = Task("inpaint", "Inpainting", ("image", "mask"), "image", "core.inpaint")
+DIFFUSE = Task("diffuse", "Anisotropic diffusion", ("image",), "image", "core.diffusion")
+SKETCH = Task("sketch", "Pencil sketch", ("image",), "image", "core.sketch")
 # Chapters 3-4 tasks
 # segment (interactive): the image, then what Method.needs names (core.segmentation.inputs: scribbles, strokes,
 # rect, seeds). Output.image: a bool foreground mask, or int32 labels (1 = background, >= 2 objects).

@@ -105,3 +105,28 @@ def agreement_heatmap(matrix: np.ndarray, names: list[str], *, title: str = "Agr
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(title=title, height=max(300, 60 * len(names) + 120), margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def metric_curves(curves: dict[str, dict[str, np.ndarray]], *, x: str = "iteration", x_title: str = "iteration",
+                  marker: float | None = None) -> go.Figure:
+    """PSNR and SSIM against `x` (one line per curve, its best point marked); `marker`: a dotted x line."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("PSNR (dB) ↑", "SSIM ↑"))
+    palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2"]
+    for i, (name, curve) in enumerate(curves.items()):
+        color = palette[i % len(palette)]
+        for col, field in enumerate(("psnr", "ssim"), start=1):
+            xs, ys = np.asarray(curve[x]), np.asarray(curve[field], dtype=float)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", name=name, legendgroup=name, showlegend=col == 1,
+                                     line=dict(color=color)), row=1, col=col)
+            if np.isfinite(ys).any():
+                best = int(np.nanargmax(ys))
+                fig.add_trace(go.Scatter(x=[xs[best]], y=[ys[best]], mode="markers", legendgroup=name,
+                                         showlegend=False, marker=dict(color=color, size=9, symbol="star"),
+                                         hovertemplate=f"{name}<br>best {field}: %{{y:.3f}} at %{{x}}<extra></extra>"),
+                              row=1, col=col)
+    if marker is not None:
+        for col in (1, 2):
+            fig.add_vline(x=marker, line_dash="dot", line_color="#888", row=1, col=col)
+    fig.update_xaxes(title_text=x_title)
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
+    return fig

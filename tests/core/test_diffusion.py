@@ -87,3 +87,98 @@ def test_progress_reports_to_the_end(clean):
 def test_bad_parameters_raise_value_error(options, clean):
     with pytest.raises(ValueError):
         perona_malik(clean, **options)
+
+
+# --- OpenCV version, Gaussian baseline, iteration curves (task DIFFUSE) ---------------------------
+
+from core.diffusion import diffusion_curves, fast_ssim, gaussian_blur, matched_sigma, opencv_diffusion  # noqa: E402
+from core.metrics import ssim  # noqa: E402
+from core.registry import methods_for  # noqa: E402
+
+
+def test_diffuse_task_offers_numpy_opencv_and_gaussian():
+    assert [m.key for m in methods_for("diffuse")] == ["df_gaussian", "df_numpy", "df_opencv"]
+
+
+@pytest.mark.parametrize("color", [False, True])
+def test_every_diffusion_method_denoises_and_keeps_conventions(clean, color):
+    reference = np.stack([clean, clean[::-1], clean.T], axis=2).copy() if color else clean
+    noisy = add_noise(reference, level=25 / 255, seed=1)
+    before = noisy.copy()
+    for m in methods_for("diffuse"):
+        out = m.run(noisy).image
+        assert out.shape == noisy.shape and out.dtype == np.float32
+        assert out.min() >= 0 and out.max() <= 1
+        assert psnr(reference, out) > psnr(reference, noisy) + 1.5, m.key
+    np.testing.assert_array_equal(noisy, before)
+
+
+def test_opencv_diffusion_keeps_edges_better_than_a_matched_gaussian():
+    step = step_image(0.2, 0.8)
+    diffused = opencv_diffusion(step, iterations=20, alpha=0.1, k=0.1)
+    heat = opencv_diffusion(step, iterations=20, alpha=0.1, k=30.0)  # the book's K: conduction ≈ 1
+    blurred = gaussian_blur(step, sigma=2.0)
+    assert diffused[:, 16].mean() - diffused[:, 15].mean() > 0.55
+    assert heat[:, 16].mean() - heat[:, 15].mean() < 0.2
+    assert blurred[:, 16].mean() - blurred[:, 15].mean() < 0.3
+
+
+def test_gaussian_blur_matches_heat_flow_at_the_same_time(clean):
+    # with κ huge, Perona–Malik is the linear heat equation; after time t it equals a Gaussian σ = √(2t)
+    heat = perona_malik(clean, iterations=40, kappa=1e4, gamma=0.2)
+    gauss = gaussian_blur(clean, sigma=matched_sigma(40, 0.2))
+    assert np.abs(heat - gauss)[8:-8, 8:-8].mean() < 0.004
+
+
+def test_observe_sees_every_iteration_and_cannot_change_the_run(clean):
+    seen = []
+
+    def observe(step, u):
+        seen.append(step)
+        with pytest.raises(ValueError):
+            u[0, 0] = 5.0  # read-only view
+
+    out = perona_malik(clean, iterations=7, observe=observe)
+    assert seen == list(range(1, 8))
+    np.testing.assert_array_equal(out, perona_malik(clean, iterations=7))
+
+
+def test_fast_ssim_equals_the_reference_definition(clean):
+    noisy = add_noise(clean, level=0.1, seed=3)
+    assert fast_ssim(clean, noisy) == pytest.approx(ssim(clean, noisy), abs=1e-4)
+    rgb = np.stack([clean, clean.T, clean[::-1]], axis=2).copy()
+    noisy_rgb = add_noise(rgb, level=0.1, seed=3)
+    assert fast_ssim(rgb, noisy_rgb) == pytest.approx(ssim(rgb, noisy_rgb), abs=1e-4)
+
+
+def test_curves_come_from_one_run_and_match_direct_runs(clean):
+    noisy = add_noise(clean, level=25 / 255, seed=0)
+    curves = diffusion_curves(noisy, clean, iterations=12, kappa=0.12, gamma=0.2, points=12)
+    assert set(curves) == {"Perona–Malik (numpy)", "Perona–Malik (OpenCV)", "Gaussian, matched time"}
+    for curve in curves.values():
+        np.testing.assert_array_equal(curve["iteration"], np.arange(13))
+        assert curve["psnr"][0] == pytest.approx(psnr(clean, noisy))
+        assert curve["psnr"].max() > curve["psnr"][0] + 2
+    direct = perona_malik(noisy, iterations=12, kappa=0.12, gamma=0.2)
+    assert curves["Perona–Malik (numpy)"]["psnr"][-1] == pytest.approx(psnr(clean, direct), abs=1e-3)
+    assert curves["Perona–Malik (numpy)"]["ssim"][-1] == pytest.approx(ssim(clean, direct), abs=1e-3)
+    gauss = gaussian_blur(noisy, sigma=matched_sigma(12, 0.2))
+    assert curves["Gaussian, matched time"]["psnr"][-1] == pytest.approx(psnr(clean, gauss), abs=1e-6)
+    one_step = opencv_diffusion(noisy, iterations=1)
+    assert curves["Perona–Malik (OpenCV)"]["psnr"][1] == pytest.approx(psnr(clean, one_step), abs=1e-6)
+
+
+def test_curves_are_thinned_to_the_requested_points(clean):
+    noisy = add_noise(clean, level=0.1, seed=0)
+    curve = diffusion_curves(noisy, clean, iterations=100, points=10)["Perona–Malik (numpy)"]
+    assert len(curve["iteration"]) == 11 and curve["iteration"][-1] == 100
+
+
+@pytest.mark.parametrize("call", [
+    lambda img: opencv_diffusion(img, alpha=0.0), lambda img: opencv_diffusion(img, k=0.0),
+    lambda img: opencv_diffusion(img, iterations=-1), lambda img: gaussian_blur(img, sigma=-1.0),
+    lambda img: diffusion_curves(img, img, iterations=0), lambda img: diffusion_curves(img, img[:10], iterations=3),
+])
+def test_bad_diffusion_settings_raise_value_error(call, clean):
+    with pytest.raises(ValueError):
+        call(clean)
