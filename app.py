@@ -20,6 +20,9 @@ TOPICS = [
          "Watershed, GrabCut, random walker, fast marching and an active contour from your strokes, box or seeds."),
         ("pages/background.py", "Background blur & replace", ":material/background_replace:",
          "Blur, replace or desaturate the background behind a GrabCut or hand-drawn foreground mask."),
+        ("pages/regions_skin_video.py", "Regions, skin & video", ":material/category:",
+         "Connected components with region tables, skin classifiers from your strokes, video background "
+         "subtraction (MOG2, KNN) and autoencoder outliers."),
     ]),
     ("Chapters 5–6 · Features, registration & detection", [
     ]),

@@ -165,6 +165,18 @@ SKETCH = Task("sketch", "Pencil sketch", ("image",), "image", "core.sketch")
 # segment (interactive): the image, then what Method.needs names (core.segmentation.inputs: scribbles, strokes,
 # rect, seeds). Output.image: a bool foreground mask, or int32 labels (1 = background, >= 2 objects).
 SEGMENT = Task("segment", "Interactive segmentation", ("image",), "labels", "core.segmentation.interactive")
+# components: a bool mask in, int32 labels out (0 = background), as Output.image.
+COMPONENTS = Task("components", "Connected components", ("mask",), "labels", "core.regions")
+# skin: an RGB image and scribbles (int32: 0 none, 1 non-skin, 2 skin) in; Output.image is the float skin
+# mask (H, W) in {0, 1}; extras["accuracy"] is the accuracy on held-out stroke pixels.
+SKIN = Task("skin", "Skin classification", ("image", "scribbles"), "mask", "core.skin")
+# background_subtraction: frames (T, H, W, 3) float in; Output.image is the float foreground masks
+# (T, H, W) in {0, 1}; extras["background"] is the final background model (H, W, 3).
+BACKGROUND_SUBTRACTION = Task("background_subtraction", "Video background subtraction", ("frames",), "masks",
+                              "core.video_bg")
+# outliers: samples (N, D) in [0, 1] in; Output.image is the per-sample reconstruction error (N,);
+# extras["reconstruction"] holds the (N, D) reconstructions.
+OUTLIERS = Task("outliers", "Outlier detection", ("samples",), "scores", "core.outliers")
 # Chapters 5-6 tasks
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}

@@ -1,0 +1,83 @@
+"""Outlier section: an autoencoder on scikit-learn's digits; error distribution and the top outliers."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.outliers import CORRUPTIONS, detection_scores, load_digit_samples, threshold_at
+from core.registry import OUTLIERS
+from ui.plots import lines
+from ui.task_runs import pick_and_run
+
+KEY = "ae"
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _digits(n_corrupted: int, kinds: tuple[str, ...], seed: int):
+    return load_digit_samples(n_corrupted=n_corrupted, kinds=kinds, seed=seed)
+
+
+def digit_strip(rows: list[np.ndarray], *, zoom: int = 6) -> np.ndarray:
+    """Rows of 8×8 digits (each row a (k, 64) array) as one enlarged image with thin gaps."""
+    tiles = []
+    for row in rows:
+        digits = [np.pad(d.reshape(8, 8), 1, constant_values=0.35) for d in row]
+        tiles.append(np.concatenate(digits, axis=1))
+    grid = np.clip(np.concatenate(tiles, axis=0), 0, 1)
+    return np.kron(grid, np.ones((zoom, zoom), np.float32))
+
+
+def outliers_section() -> None:
+    st.sidebar.header("Digits")
+    st.sidebar.caption("scikit-learn's 1797 bundled 8×8 digits stand in for the book's MNIST (a download).")
+    n_bad = st.sidebar.slider("Corrupted digits mixed in", 0, 100, 20, 5, key=f"{KEY}.n_bad", bind="query-params",
+                              help="Known anomalies, so the detection can be scored (ROC AUC, precision).")
+    kinds = tuple(st.sidebar.multiselect("Kinds of corruption", CORRUPTIONS, default=list(CORRUPTIONS),
+                                         key=f"{KEY}.kinds"))
+    top_k = st.sidebar.slider("Top outliers to show", 4, 32, 12, key=f"{KEY}.k")
+    try:
+        data = _digits(n_bad, kinds, 0)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    results = pick_and_run(OUTLIERS, (data.samples,), defaults=["autoencoder", "pca_recon"], key=KEY,
+                           label="reconstruction models")
+    for r in results:
+        if not r.ok:
+            st.error(f"**{r.method.label}**: {r.error}")
+    ok = [r for r in results if r.ok]
+    if not ok:
+        return
+    percentile = st.slider("Flag as outlier above this percentile of the error", 80.0, 99.9, 98.0, 0.1,
+                           key=f"{KEY}.pct")
+    figure = go.Figure()
+    for r in ok:
+        figure.add_trace(go.Histogram(x=r.image, name=r.method.label, opacity=0.6, nbinsx=80))
+        figure.add_vline(x=threshold_at(r.image, percentile), line_dash="dash",
+                         annotation_text=f"{r.method.label[:12]} {percentile:g}%")
+    figure.update_layout(barmode="overlay", height=340, title="Reconstruction error (per-image MSE)",
+                         xaxis_title="MSE", yaxis_title="digits", yaxis_type="log", margin=dict(l=10, r=10, t=40, b=10))
+    st.plotly_chart(figure, width="stretch", key=f"{KEY}.hist")
+    columns = st.columns(len(ok))
+    for column, r in zip(columns, ok):
+        scores = detection_scores(r.image, data.injected, top_k=top_k)
+        flagged = int((r.image > threshold_at(r.image, percentile)).sum())
+        text = f"**{r.method.label}** · mean MSE {r.image.mean():.4f} · {flagged} flagged · {r.seconds:.2f} s"
+        if scores:
+            text += (f"  \nROC AUC for the corrupted digits **{scores['roc_auc']:.3f}** · "
+                     f"{scores['precision_at_k']:.0%} of the top {top_k} are corrupted")
+        column.markdown(text)
+    for r in ok:
+        order = np.argsort(r.image)[::-1]
+        reconstruction = r.output.extras["reconstruction"]
+        st.markdown(f"**{r.method.label}**: top {top_k} outliers (rows: original, reconstruction) and the "
+                    f"{top_k} best-reconstructed digits")
+        top, best = order[:top_k], order[::-1][:top_k]
+        strip = digit_strip([data.samples[top], reconstruction[top], data.samples[best], reconstruction[best]])
+        marks = " ".join("✗" if data.injected[i] else str(data.labels[i]) for i in top)
+        st.image(strip, caption=f"Top outliers' labels (✗ = injected corruption): {marks}", width="stretch")
+        if "training loss" in r.output.extras:
+            with st.expander(f"{r.method.label}: training loss", icon=":material/show_chart:"):
+                st.plotly_chart(lines({"loss": r.output.extras["training loss"]}, x_title="epoch",
+                                      y_title="squared error / 2"), width="stretch", key=f"{KEY}.loss.{r.method.key}")

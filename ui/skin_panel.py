@@ -1,0 +1,119 @@
+"""Skin detection section: paint skin / non-skin strokes, train four classifiers, compare their maps."""
+from __future__ import annotations
+
+import numpy as np
+import plotly.express as px
+import streamlit as st
+
+from core.registry import SKIN
+from core.skin import NON_SKIN, SKIN_LABEL, check_scribbles, example_scribbles, merge_scribbles
+from ui.canvas import scribble_canvas
+from ui.inputs import pick_image
+from ui.plots import score_bars
+from ui.task_runs import pick_and_run
+
+KEY = "skin"
+COLORS = ("#1e88e5", "#ff9800")  # label 1 = non-skin (blue), label 2 = skin (orange)
+BRUSHES = {SKIN_LABEL: "Skin", NON_SKIN: "Non-skin"}
+DEFAULTS = ["naive_bayes", "decision_tree", "random_forest", "svm"]
+
+
+def _painted(image: np.ndarray, scribbles: np.ndarray | None) -> np.ndarray:
+    """The image with the example strokes drawn in their label colours (the canvas background)."""
+    if scribbles is None:
+        return image
+    out = image.copy()
+    for label, color in ((NON_SKIN, COLORS[0]), (SKIN_LABEL, COLORS[1])):
+        rgb = np.array([int(color[i:i + 2], 16) / 255 for i in (1, 3, 5)], np.float32)
+        out[scribbles == label] = rgb
+    return out
+
+
+def skin_map_view(image: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Skin pixels in full colour, the rest dimmed to a dark grey."""
+    gray = image.mean(axis=2, keepdims=True) * 0.25
+    return np.where(skin[..., None] > 0.5, image, gray).astype(np.float32)
+
+
+def training_strokes(image: np.ndarray) -> np.ndarray | None:
+    """Sidebar brush controls and the canvas; returns the scribbles used for training (or None)."""
+    st.sidebar.header("Strokes")
+    use_example = st.sidebar.toggle("Use the example strokes", value=True, key=f"{KEY}.example",
+                                    bind="query-params",
+                                    help="Strokes prepared for the astronaut sample (face = skin; hair, suit, "
+                                         "background, flag = non-skin), so results show before you draw. "
+                                         "Your strokes are added on top.")
+    label = st.sidebar.radio("Brush", list(BRUSHES), format_func=BRUSHES.get, horizontal=True,
+                             key=f"{KEY}.label", help="Orange strokes mark skin, blue strokes mark non-skin.")
+    brush = st.sidebar.slider("Brush width", 2, 30, 8, key=f"{KEY}.brush")
+    example = example_scribbles(image.shape) if use_example else None
+    left, right = st.columns([3, 2])
+    with left:
+        st.markdown(f"**Paint training strokes**: <span style='color:{COLORS[1]}'>■ skin</span> · "
+                    f"<span style='color:{COLORS[0]}'>■ non-skin</span> (pick the brush in the sidebar)",
+                    unsafe_allow_html=True)
+        drawn = scribble_canvas(_painted(image, example), key=f"{KEY}.canvas", label=label, colors=COLORS,
+                                brush=brush)
+    drawn = drawn if drawn.any() else None
+    with right:
+        if use_example:
+            st.info("**Example strokes** are on (drawn on the canvas). They were made for the astronaut; on "
+                    "another image, turn them off and paint your own.", icon=":material/draw:")
+        counts = merge_scribbles(example, drawn)
+        if counts is not None:
+            st.caption(f"Training pixels: {(counts == SKIN_LABEL).sum()} skin, {(counts == NON_SKIN).sum()} "
+                       f"non-skin ({0 if drawn is None else int((drawn > 0).sum())} painted by you).")
+    return merge_scribbles(example, drawn)
+
+
+def skin_section() -> None:
+    choice = pick_image(key=KEY, default="astronaut", gray_default=False)
+    image = choice.image
+    if image.ndim != 3:
+        st.warning("Skin detection needs colour: turn off *Grayscale* in the sidebar.")
+        return
+    scribbles = training_strokes(image)
+    try:
+        check_scribbles(np.zeros(image.shape[:2], np.int32) if scribbles is None else scribbles, image.shape)
+    except ValueError as exc:
+        st.error(str(exc))
+        return
+    results = pick_and_run(SKIN, (image, scribbles), defaults=DEFAULTS, key=KEY, label="classifiers")
+    ok = [r for r in results if r.ok]
+    columns = st.columns(max(1, min(4, len(results))))
+    for column, result in zip(columns * 4, results):
+        with column:
+            if not result.ok:
+                st.error(f"**{result.method.label}**: {result.error}")
+                continue
+            extras = result.output.extras
+            st.image(skin_map_view(image, result.image), caption=result.method.label, width="stretch")
+            st.markdown(f"Held-out accuracy **{extras['accuracy']:.1%}** · skin {extras['skin fraction']:.1%} "
+                        f"· {result.seconds:.2f} s")
+    if ok:
+        rows = [dict(method=r.method.label, accuracy=r.output.extras["accuracy"], seconds=r.seconds) for r in ok]
+        st.plotly_chart(score_bars(rows, [("accuracy", "Held-out accuracy ↑", ".1%"),
+                                          ("seconds", "Time (s) ↓", ".2f")]), width="stretch", key=f"{KEY}.bars")
+        first = ok[0].output.extras
+        st.caption(f"Accuracy is measured on {first['test pixels']} stroke pixels ({first['test skin pixels']} "
+                   f"skin) held out in whole {12}×{12} tiles and never used for training; "
+                   f"{first['train pixels']} pixels trained each model.")
+        _feature_scatter(image, scribbles, ok[0].params)
+
+
+def _feature_scatter(image: np.ndarray, scribbles: np.ndarray, params: dict) -> None:
+    """The stroke pixels in the first two chroma features: how separable the classes are."""
+    from core.skin import features
+
+    with st.expander("Stroke pixels in feature space", icon=":material/scatter_plot:"):
+        rows = features(image, space=params["space"], features="chroma")
+        flat = scribbles.ravel()
+        picked = np.flatnonzero(flat)
+        picked = np.random.default_rng(0).choice(picked, min(3000, len(picked)), replace=False)
+        names = ("Cr", "Cb") if params["space"] == "YCrCb" else ("cos hue", "sin hue")
+        figure = px.scatter(x=rows[picked, 0], y=rows[picked, 1], opacity=0.5,
+                            color=np.where(flat[picked] == SKIN_LABEL, "skin", "non-skin"),
+                            color_discrete_map={"skin": COLORS[1], "non-skin": COLORS[0]},
+                            labels={"x": names[0], "y": names[1], "color": "stroke"})
+        figure.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10))
+        st.plotly_chart(figure, width="stretch", key=f"{KEY}.scatter")

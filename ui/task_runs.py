@@ -1,0 +1,41 @@
+"""Pick methods of a task, tune them in expanders, run them through the cached runner.
+
+A lighter cousin of `ui.compare.compare_methods` for tasks whose results are not images to be
+scored by PSNR (skin maps, video masks, outlier scores, label maps): the caller shows the results.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from core.registry import Method, Task
+from ui.compare import pick_methods
+from ui.params import param_widgets
+from ui.runner import RunResult, run_method
+
+
+def tune(methods: list[Method], *, columns: int = 4) -> dict[str, dict[str, Any]]:
+    """One expander of widgets per method; returns {method key: params}."""
+    values: dict[str, dict[str, Any]] = {}
+    if not methods:
+        return values
+    cells = st.columns(min(columns, len(methods)))
+    for i, method in enumerate(methods):
+        with cells[i % len(cells)].expander(method.label + (" (slow)" if method.slow else ""),
+                                            icon=":material/tune:"):
+            if method.summary:
+                st.caption(method.summary)
+            values[method.key] = param_widgets(method) if method.params else {}
+    return values
+
+
+def pick_and_run(task: Task, inputs: tuple, *, defaults: list[str], key: str,
+                 label: str = "Methods to compare") -> list[RunResult]:
+    """Method picker, parameter expanders, and the cached runs (errors come back in each result)."""
+    methods = pick_methods(task, defaults, key=f"{key}.methods")
+    if not methods:
+        st.info(f"Choose at least one method ({label.lower()}).")
+        return []
+    params = tune(methods)
+    return [run_method(m, inputs, params[m.key]) for m in methods]
