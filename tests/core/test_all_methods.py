@@ -6,7 +6,10 @@ from core.degrade import add_noise, degrade, gaussian_kernel
 from core.gallery import load_sample
 from core.registry import TASKS, methods_for
 
-ALL = [(task, m.key) for task in TASKS for m in methods_for(task)]
+# Tasks whose inputs are not an image (+ PSF) run every method with its defaults in their own module.
+OWN_DEFAULT_TESTS = {"components": "test_regions.py", "skin": "test_skin.py",
+                     "background_subtraction": "test_video_bg.py", "outliers": "test_outliers.py"}
+ALL = [(task, m.key) for task in TASKS if task not in OWN_DEFAULT_TESTS for m in methods_for(task)]
 
 
 def _inputs(task, image):
