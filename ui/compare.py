@@ -3,6 +3,7 @@ sweep, revisit and export. Every restoration page calls `compare_methods`."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import streamlit as st
@@ -13,7 +14,7 @@ from core.registry import Method, Task, methods_for
 from ui.export import export_panel
 from ui.history import history_panel, record
 from ui.params import param_widgets
-from ui.plots import heatmap, lines, metric_bars, split_view, synced_images
+from ui.plots import heatmap, lines, metric_bars, score_bars, split_view, synced_images
 from ui.runner import RunResult, format_metric, run_method
 from ui.sweep import sweep_panel
 
@@ -23,6 +24,22 @@ class Baseline:
     image: np.ndarray
     label: str  # e.g. "Noisy input"
     metrics: dict
+
+
+@dataclass(frozen=True)
+class ExtraMetric:
+    """A page's own metric beyond PSNR/SSIM (e.g. PSNR inside an inpainting mask), computed by the
+    `metrics` function given to `compare_methods`, and shown in captions, chart, history and CSV."""
+
+    name: str  # its key in the metrics dict, e.g. "psnr_mask"
+    label: str  # e.g. "PSNR in the mask"
+    unit: str = ""  # e.g. " dB"
+    digits: int = 2
+    gain: bool = False  # also show the difference to the baseline's value
+
+    @property
+    def title(self) -> str:
+        return self.label + (f" ({self.unit.strip()})" if self.unit.strip() else "")
 
 
 def _tags(method: Method) -> str:
@@ -53,7 +70,8 @@ def _parameter_panels(methods: list[Method]) -> dict[str, dict]:
     return values
 
 
-def _caption(metrics: dict, seconds: float | None, baseline: dict | None) -> str:
+def _caption(metrics: dict, seconds: float | None, baseline: dict | None,
+             extra: tuple[ExtraMetric, ...] = ()) -> str:
     """Metrics under an image; the PSNR gain over the baseline when one is given."""
     parts = []
     if "psnr" in metrics:
@@ -62,6 +80,11 @@ def _caption(metrics: dict, seconds: float | None, baseline: dict | None) -> str
                      + (f" ({gain:+.2f})" if np.isfinite(gain) else ""))
     if "ssim" in metrics:
         parts.append(f"SSIM **{format_metric(metrics['ssim'], digits=3)}**")
+    for item in extra:
+        if item.name in metrics:
+            gain = metrics[item.name] - (baseline or {}).get(item.name, np.nan) if item.gain else np.nan
+            parts.append(f"{item.label} **{format_metric(metrics[item.name], item.unit, item.digits)}**"
+                         + (f" ({gain:+.{item.digits}f})" if np.isfinite(gain) else ""))
     if seconds is not None:
         parts.append(f"{seconds:.3f} s")
     return " · ".join(parts)
@@ -80,7 +103,8 @@ def _show_extras(result: RunResult, key: str) -> None:
             st.caption(f"{name}: {value}")
 
 
-def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, max_per_row: int = 5) -> None:
+def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, max_per_row: int = 5,
+                 extra: tuple[ExtraMetric, ...] = ()) -> None:
     cells = [None] + results
     per_row = 4 if len(cells) <= 4 else max_per_row
     for start in range(0, len(cells), per_row):
@@ -89,32 +113,37 @@ def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, max_
             with column:
                 if item is None:
                     st.image(np.clip(baseline.image, 0, 1), caption=baseline.label, width="stretch")
-                    st.markdown(_caption(baseline.metrics, None, None) or "&nbsp;")
+                    st.markdown(_caption(baseline.metrics, None, None, extra) or "&nbsp;")
                     continue
                 if not item.ok:
                     st.error(f"**{item.method.label}**: {item.error}")
                     continue
                 st.image(np.clip(item.image, 0, 1), caption=item.method.label, width="stretch")
-                st.markdown(_caption(item.metrics, item.seconds, baseline.metrics))
+                st.markdown(_caption(item.metrics, item.seconds, baseline.metrics, extra))
                 if item.output.extras:
                     with st.popover("More", icon=":material/insights:"):
                         _show_extras(item, f"{key}.extras.{item.method.key}")
 
 
-def metric_rows(results: list[RunResult], baseline: Baseline) -> list[dict]:
-    rows = [dict(method=baseline.label, **{k: baseline.metrics.get(k) for k in ("psnr", "ssim", "mse")},
-                 seconds=0.0, params="")]
+def metric_rows(results: list[RunResult], baseline: Baseline, extra: tuple[ExtraMetric, ...] = ()) -> list[dict]:
+    names = ("psnr", "ssim", "mse") + tuple(item.name for item in extra)
+    rows = [dict(method=baseline.label, **{k: baseline.metrics.get(k) for k in names}, seconds=0.0, params="")]
     for r in results:
-        rows.append(dict(method=r.method.label, psnr=r.metrics.get("psnr"), ssim=r.metrics.get("ssim"),
-                         mse=r.metrics.get("mse"), seconds=r.seconds, params=str(r.params), error=r.error or ""))
+        rows.append(dict(method=r.method.label, **{k: r.metrics.get(k) for k in names}, seconds=r.seconds,
+                         params=str(r.params), error=r.error or ""))
     return rows
 
 
-def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndarray | None, *, key: str) -> None:
+def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndarray | None, *, key: str,
+                extra: tuple[ExtraMetric, ...] = ()) -> None:
     ok = [r for r in results if r.ok]
     if reference is not None and ok:
-        rows = metric_rows(ok, baseline)[1:]
+        rows = metric_rows(ok, baseline, extra)[1:]
         st.plotly_chart(metric_bars(rows, baseline=baseline.metrics), width="stretch", key=f"{key}.bars")
+        if extra:
+            fields = [(item.name, item.title + " ↑", f".{item.digits}f") for item in extra]
+            st.plotly_chart(score_bars(metric_rows(ok, baseline, extra), fields), width="stretch",
+                            key=f"{key}.extra_bars")
     images = {}
     if reference is not None:
         images["Reference"] = reference
@@ -133,35 +162,44 @@ def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndar
 
 
 def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, baseline_label: str,
-                    recipe: str, defaults: list[str], key: str | None = None) -> list[RunResult]:
+                    recipe: str, defaults: list[str], key: str | None = None,
+                    metrics: Callable[[np.ndarray | None, np.ndarray], dict] | None = None,
+                    extra_metrics: tuple[ExtraMetric, ...] = ()) -> list[RunResult]:
     """The whole comparison block. `inputs` are the task's positional inputs (degraded image first);
-    `recipe` is Python that rebuilds them with core (for export and history)."""
+    `recipe` is Python that rebuilds them with core (for export and history).
+    `metrics(reference, result)` replaces `core.metrics.quality` (keep "psnr"/"ssim" in what it returns);
+    `extra_metrics` names what else it returns, for the captions, the chart, history, sweep and CSV."""
     key = key or task.name
     methods_key = f"{key}.methods"
     methods = pick_methods(task, defaults, key=methods_key)
     degraded = inputs[0]
-    baseline = Baseline(degraded, baseline_label, quality(reference, degraded) if reference is not None else {})
+    baseline = Baseline(degraded, baseline_label,
+                        (metrics or quality)(reference, degraded) if reference is not None else {})
     if not methods:
         st.info("Choose at least one method to compare.")
         return []
     current = _parameter_panels(methods)
     input_digest = digest(*[np.asarray(x) for x in inputs])
-    results = [run_method(m, inputs, current[m.key], reference=reference) for m in methods]
+    results = [run_method(m, inputs, current[m.key], reference=reference, metrics=metrics) for m in methods]
     for result in results:
         record(task.name, result, input_digest=input_digest, recipe=recipe)
-    results_grid(results, baseline, key=key)
+    results_grid(results, baseline, key=key, extra=extra_metrics)
     compare, sweep, history, export = st.tabs([":material/bar_chart: Compare", ":material/tune: Sweep",
                                                   ":material/history: History", ":material/download: Export"])
     with compare:
-        compare_tab(results, baseline, reference, key=f"{key}.compare")
+        compare_tab(results, baseline, reference, key=f"{key}.compare", extra=extra_metrics)
+    scores = ("psnr", "ssim") if len(extra_metrics) < 2 else tuple(item.name for item in extra_metrics[:2])
     with sweep:
         sweep_panel(methods, inputs, reference=reference, current=current, key=f"{key}.sweep",
-                    methods_key=methods_key)
+                    methods_key=methods_key, scores=scores, metrics=metrics)
     with history:
-        history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history")
+        columns = (("psnr", "PSNR", "%.2f"), ("ssim", "SSIM", "%.3f")) + tuple(
+            (item.name, item.title, f"%.{item.digits}f") for item in extra_metrics)
+        history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
+                      columns=columns)
     with export:
-        export_panel(task.name, results, metric_rows(results, baseline), recipe, inputs=_input_names(task),
-                     has_reference=reference is not None, key=f"{key}.export")
+        export_panel(task.name, results, metric_rows(results, baseline, extra_metrics), recipe,
+                     inputs=_input_names(task), has_reference=reference is not None, key=f"{key}.export")
     return results
 
 

@@ -12,7 +12,8 @@ from ui.params import set_params
 from ui.runner import run_method
 
 SWEEP_POINTS = {1: 9, 2: 6}
-SCORE_TITLES = {"psnr": "PSNR (dB)", "ssim": "SSIM", "iou": "IoU", "dice": "Dice"}
+SCORE_TITLES = {"psnr": "PSNR (dB)", "ssim": "SSIM", "iou": "IoU", "dice": "Dice",
+                "psnr_mask": "PSNR in the mask (dB)", "ssim_mask": "SSIM in the mask"}
 
 
 def _use_best(method: Method, params: dict, methods_key: str) -> None:

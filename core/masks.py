@@ -1,0 +1,184 @@
+"""Inpainting masks: generated (random strokes, a text overlay, random pixels), uploaded, checked.
+
+A mask is a bool array of the image's height and width, True where a pixel is missing. Generators
+are seeded: the same shape, ratio and seed give the same mask.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from core.image import decode_image, to_gray
+
+MASK_KINDS = ("strokes", "text", "pixels")
+MASK_LABELS = {"strokes": "Random strokes", "text": "Text overlay", "pixels": "Random pixels"}
+WORDS = ("inpainting", "restore", "missing", "pixels", "masterclass", "vision", "python", "image", "fill",
+         "the", "gap", "scratch", "old", "photo", "2026", "opencv")
+MAX_STROKES = 5000
+GRAY_TOLERANCE = 0.01  # share of gray pixels an uploaded mask may have (JPEG edges, antialiasing)
+
+
+def _shape2(shape: tuple[int, ...]) -> tuple[int, int]:
+    height, width = int(shape[0]), int(shape[1])
+    if height < 1 or width < 1:
+        raise ValueError("A mask needs at least one row and one column.")
+    return height, width
+
+
+def _check_ratio(ratio: float) -> float:
+    ratio = float(ratio)
+    if not np.isfinite(ratio) or not 0.0 <= ratio <= 1.0:
+        raise ValueError(f"The share of missing pixels must be between 0 and 1, not {ratio}.")
+    return ratio
+
+
+def random_strokes(shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0, width: int | None = None
+                   ) -> np.ndarray:
+    """Random brush strokes (short random-walk polylines) until about `ratio` of the pixels are covered.
+
+    `width` is the stroke thickness in pixels; by default it scales with the image (min side / 40).
+    """
+    import cv2
+
+    height, width_px = _shape2(shape)
+    ratio = _check_ratio(ratio)
+    if ratio >= 1.0:
+        return np.ones((height, width_px), bool)
+    side = min(height, width_px)
+    thickness = int(width) if width else max(2, round(side / 40))
+    rng = np.random.default_rng(seed)
+    canvas = np.zeros((height, width_px), np.uint8)
+    target = ratio * height * width_px
+    for _ in range(MAX_STROKES):
+        if np.count_nonzero(canvas) >= target:
+            break
+        start = rng.uniform((0, 0), (width_px, height))
+        angle = rng.uniform(0, 2 * np.pi)
+        points = [start]
+        for _ in range(int(rng.integers(3, 7))):
+            angle += rng.normal(0, 0.8)
+            step = rng.uniform(0.04, 0.1) * side
+            points.append(points[-1] + step * np.array([np.cos(angle), np.sin(angle)]))
+        polyline = np.round(np.array(points)).astype(np.int32).reshape(-1, 1, 2)
+        cv2.polylines(canvas, [polyline], False, 1, thickness=thickness, lineType=cv2.LINE_8)
+    return canvas.astype(bool)
+
+
+def _text_layer(height: int, width: int, words: list[str], scale: float, thickness: int, offset: int
+                ) -> np.ndarray:
+    import cv2
+
+    canvas = np.zeros((height, width), np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    (_, text_height), _ = cv2.getTextSize("Ag", font, scale, thickness)
+    line_step = max(4, int(text_height * 2.2))
+    word_index = 0
+    for row, y in enumerate(range(line_step, height + line_step // 2, line_step)):
+        x = -offset if row % 2 else offset // 2 - offset
+        while x < width:
+            word = words[word_index % len(words)]
+            word_index += 1
+            cv2.putText(canvas, word, (x, y), font, scale, 1, thickness, cv2.LINE_8)
+            x += cv2.getTextSize(word + " ", font, scale, thickness)[0][0]
+    return canvas.astype(bool)
+
+
+def text_mask(shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0) -> np.ndarray:
+    """Rows of printed words over the whole image (like a caption burnt into a photo).
+
+    The letter size follows the image; the stroke thickness is chosen so the covered share is
+    as close to `ratio` as the font allows. The seed picks the words and their horizontal offset.
+    """
+    height, width = _shape2(shape)
+    ratio = _check_ratio(ratio)
+    if ratio == 0.0:
+        return np.zeros((height, width), bool)
+    if ratio >= 1.0:
+        return np.ones((height, width), bool)
+    rng = np.random.default_rng(seed)
+    words = list(rng.permutation(WORDS))
+    scale = max(0.3, min(height, width) / 320)
+    offset = int(rng.integers(0, max(2, width // 4)))
+    best, best_error = None, np.inf
+    for thickness in range(1, max(2, int(6 * scale)) + 1):
+        layer = _text_layer(height, width, words, scale, thickness, offset)
+        error = abs(layer.mean() - ratio)
+        if error < best_error:
+            best, best_error = layer, error
+        if layer.mean() > ratio:
+            break
+    return best
+
+
+def random_pixels(shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0) -> np.ndarray:
+    """Each pixel missing independently with probability `ratio` (like dead sensor pixels)."""
+    height, width = _shape2(shape)
+    ratio = _check_ratio(ratio)
+    return np.random.default_rng(seed).random((height, width)) < ratio
+
+
+def generate_mask(kind: str, shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0) -> np.ndarray:
+    if kind == "strokes":
+        return random_strokes(shape, ratio=ratio, seed=seed)
+    if kind == "text":
+        return text_mask(shape, ratio=ratio, seed=seed)
+    if kind == "pixels":
+        return random_pixels(shape, ratio=ratio, seed=seed)
+    raise ValueError(f"Unknown mask kind {kind!r}; choose one of {', '.join(MASK_KINDS)}.")
+
+
+def load_mask(data: bytes) -> np.ndarray:
+    """An uploaded mask image: white = missing, black = known. Gray images are refused, because a
+    threshold would silently guess which pixels the user meant."""
+    try:
+        image, _ = decode_image(data)
+    except ValueError as exc:
+        raise ValueError(f"The mask file could not be read: {exc}") from None
+    gray = to_gray(image)
+    undecided = np.mean((gray > 0.1) & (gray < 0.9))
+    if undecided > GRAY_TOLERANCE:
+        raise ValueError(f"The mask is not black and white: {undecided:.0%} of its pixels are gray. "
+                         "Upload a binary image: white where pixels are missing, black where they are known.")
+    return gray >= 0.5
+
+
+def fit_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Resize a mask to an image of `shape` when only the scale differs (the image may have been
+    downscaled to the working size); a different aspect ratio is an error."""
+    import cv2
+
+    mask = np.asarray(mask, dtype=bool)
+    height, width = _shape2(shape)
+    if mask.shape == (height, width):
+        return mask
+    mask_h, mask_w = mask.shape[:2]
+    if abs(mask_w / mask_h - width / height) > 0.02 * (width / height):
+        raise ValueError(f"The mask is {mask_w}×{mask_h} pixels but the image is {width}×{height}: "
+                         "their shapes don't match. Use a mask made for this image.")
+    resized = cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+    return resized.astype(bool)
+
+
+def check_mask(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The mask as bool, or a ValueError a user understands (wrong size, empty, nothing known)."""
+    mask = np.asarray(mask)
+    if mask.ndim == 3 and mask.shape[2] == 1:
+        mask = mask[..., 0]
+    if mask.ndim != 2 or mask.shape != image.shape[:2]:
+        size = "×".join(map(str, mask.shape[1::-1])) if mask.ndim >= 2 else str(mask.shape)
+        raise ValueError(f"The mask is {size} pixels but the image is {image.shape[1]}×{image.shape[0]}: "
+                         "a mask must have the same size as its image.")
+    mask = mask.astype(bool)
+    if not mask.any():
+        raise ValueError("The mask is empty: nothing is marked as missing. Draw over the image, generate a "
+                         "mask or upload one (white = missing).")
+    if mask.all():
+        raise ValueError("The mask covers the whole image: no known pixel is left to fill it from. "
+                         "Leave part of the image unmasked.")
+    return mask
+
+
+def apply_mask(image: np.ndarray, mask: np.ndarray, *, fill: float = 1.0) -> np.ndarray:
+    """The damaged image a method receives: missing pixels set to `fill` (white by default)."""
+    out = np.array(image, dtype=np.float32, copy=True)
+    out[np.asarray(mask, dtype=bool)] = fill
+    return out
