@@ -25,6 +25,8 @@ TOPICS = [
          "subtraction (MOG2, KNN) and autoencoder outliers."),
     ]),
     ("Chapters 5–6 · Features, registration & detection", [
+        ("pages/pedestrians.py", "Pedestrians", ":material/directions_walk:",
+         "HOG + SVM people detector (raw, NMS, mean shift) against Haar body cascades: boxes, counts, times."),
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]

@@ -178,6 +178,12 @@ BACKGROUND_SUBTRACTION = Task("background_subtraction", "Video background subtra
 # extras["reconstruction"] holds the (N, D) reconstructions.
 OUTLIERS = Task("outliers", "Outlier detection", ("samples",), "scores", "core.outliers")
 # Chapters 5-6 tasks
+# panorama (a list of 2-6 overlapping images in; the panorama out), faces and pedestrians ("boxes": an
+# annotated image plus extras["boxes"]; "classification": a row-normalised confusion matrix plus extras)
+STITCH = Task("stitch", "Panorama stitching", ("images",), "image", "core.panorama")
+DETECT_FACES = Task("detect_faces", "Face and eye detection", ("image",), "boxes", "core.faces")
+RECOGNIZE_FACES = Task("recognize_faces", "Face recognition", ("faces", "labels"), "classification", "core.faces")
+DETECT_PEOPLE = Task("detect_people", "People detection", ("image",), "boxes", "core.pedestrians")
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 

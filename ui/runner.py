@@ -67,6 +67,19 @@ def _cached_run(task: str, key: str, params_json: str, input_digest: str, refere
     return output, seconds, None, metrics
 
 
+def inputs_digest(inputs: tuple) -> str:
+    """Content digest of a method's inputs; an input may also be a list or tuple of arrays of different
+    shapes (the images to stitch), digested one by one."""
+    flat: list = []
+    for x in inputs:
+        if isinstance(x, (list, tuple)):
+            flat.append(np.asarray(len(x)))
+            flat.extend(np.asarray(item) for item in x)
+        else:
+            flat.append(None if x is None else np.asarray(x))
+    return digest(*flat)
+
+
 def run_method(method: Method, inputs: tuple, params: dict[str, Any], *,
                reference: np.ndarray | None = None, show_progress: bool | None = None,
                metrics: Callable[[np.ndarray | None, np.ndarray], dict] | None = None) -> RunResult:
@@ -77,7 +90,7 @@ def run_method(method: Method, inputs: tuple, params: dict[str, Any], *,
         resolved = method.resolve(params)
     except (KeyError, ValueError) as exc:
         return RunResult(method, dict(params), None, 0.0, str(exc))
-    input_digest = digest(*[np.asarray(x) if x is not None else None for x in inputs])
+    input_digest = inputs_digest(inputs)
     show_progress = method.slow if show_progress is None else show_progress
     holder = st.empty() if show_progress else None
     progress = None

@@ -8,11 +8,18 @@ from core.registry import TASKS, methods_for
 
 # Tasks whose inputs are not an image (+ PSF) run every method with its defaults in their own module.
 OWN_DEFAULT_TESTS = {"components": "test_regions.py", "skin": "test_skin.py",
-                     "background_subtraction": "test_video_bg.py", "outliers": "test_outliers.py"}
+                     "background_subtraction": "test_video_bg.py", "outliers": "test_outliers.py",
+                     "stitch": "test_panorama.py", "recognize_faces": "test_faces.py", "detect_faces": "test_faces.py",
+                     "detect_people": "test_pedestrians.py"}
 ALL = [(task, m.key) for task in TASKS if task not in OWN_DEFAULT_TESTS for m in methods_for(task)]
 
 
 def _inputs(task, image):
+    if task == "inpaint":  # a damaged image and its mask (True = missing)
+        from core.masks import apply_mask, random_strokes
+
+        mask = random_strokes(image.shape, ratio=0.1, seed=0)
+        return (apply_mask(image, mask), mask)
     if task == "denoise" or TASKS[task].inputs == ("image",):  # single-image tasks get a noisy image
         return (add_noise(image, level=0.08, seed=0),)
     psf = gaussian_kernel(1.5)
