@@ -165,6 +165,12 @@ SKETCH = Task("sketch", "Pencil sketch", ("image",), "image", "core.sketch")
 # segment (interactive): the image, then what Method.needs names (core.segmentation.inputs: scribbles, strokes,
 # rect, seeds). Output.image: a bool foreground mask, or int32 labels (1 = background, >= 2 objects).
 SEGMENT = Task("segment", "Interactive segmentation", ("image",), "labels", "core.segmentation.interactive")
+# threshold: Output.image is a bool mask (True = object); global methods put their threshold ([0, 1]) in
+# extras["threshold"]. cluster / superpixels: Output.image is an int32 label map (labels from 1;
+# 0 = unassigned). Mahalanobis needs "patches": an int32 label image of reference patches (0 = none).
+THRESHOLD = Task("threshold", "Thresholding", ("image",), "mask", "core.threshold")
+CLUSTER = Task("cluster", "Clustering", ("image",), "labels", "core.clustering")
+SUPERPIXELS = Task("superpixels", "Superpixels & graph cuts", ("image",), "labels", "core.superpixels")
 # components: a bool mask in, int32 labels out (0 = background), as Output.image.
 COMPONENTS = Task("components", "Connected components", ("mask",), "labels", "core.regions")
 # skin: an RGB image and scribbles (int32: 0 none, 1 non-skin, 2 skin) in; Output.image is the float skin

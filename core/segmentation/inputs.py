@@ -4,7 +4,8 @@ Canonical forms (image pixel coordinates):
 - "scribbles": int32 label image, 0 = unlabelled, 1 = background, 2 = foreground, 3+ = more objects;
 - "strokes":   the same label image, but optional (GrabCut's refinement strokes); None or empty is fine;
 - "rect":      (x, y, w, h);
-- "seeds":     a list of (x, y) points.
+- "seeds":     a list of (x, y) points;
+- "patches":   int32 label image of reference patches (0 = none, k = class k), e.g. one rectangle per class.
 """
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ NEEDS = {
     "strokes": Need("strokes", "scribbles", False, "optional refinement strokes"),
     "rect": Need("rect", "rect", True, "a rectangle around the object"),
     "seeds": Need("seeds", "seeds", True, "seed points inside the object"),
+    # reference patches (Mahalanobis): an int32 label image, 0 = none, k = the pixels of class k's patch
+    "patches": Need("patches", "patches", True, "reference patches: draw one rectangle on each kind of region"),
 }
 
 
