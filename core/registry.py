@@ -190,6 +190,16 @@ STITCH = Task("stitch", "Panorama stitching", ("images",), "image", "core.panora
 DETECT_FACES = Task("detect_faces", "Face and eye detection", ("image",), "boxes", "core.faces")
 RECOGNIZE_FACES = Task("recognize_faces", "Face recognition", ("faces", "labels"), "classification", "core.faces")
 DETECT_PEOPLE = Task("detect_people", "People detection", ("image",), "boxes", "core.pedestrians")
+# keypoints: Output.image is the image with its keypoints drawn (RGB); extras["keypoints"] is an
+# (N, 5) float32 array of x, y, size (diameter, px), angle (degrees, -1 = none), response.
+KEYPOINTS = Task("keypoints", "Keypoint detection", ("image",), "keypoints", "core.keypoints")
+# register: `moving` is aligned onto `fixed`. Output.image is the aligned moving image (fixed's shape);
+# extras["transform"] is a 3×3 moving→fixed matrix (parametric methods) and extras["field"] an (H, W, 2)
+# float32 displacement (dx, dy) with aligned(x) = moving(x + field(x)) (every method).
+REGISTER = Task("register", "Registration", ("fixed", "moving"), "image", "core.registration")
+# align_channels: an RGB image whose channels are shifted; extras["shifts"] holds the (dx, dy) per channel.
+ALIGN_CHANNELS = Task("align_channels", "Colour-channel alignment", ("image",), "image",
+                      "core.registration.channels")
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 
