@@ -53,8 +53,14 @@ def run_method(case: Case, method: Method, params: dict, repeat: int, metrics: M
     resolved = method.resolve(params)
     times = []
     try:
+        given = case.inputs_for(method)
+    except ValueError as exc:  # an input this method needs was not given (e.g. no --rect for GrabCut)
+        log(f"skip {case.image} · {method.key}: {exc}")
+        return _record(case, method.task.name, method.key, resolved, dict.fromkeys(metrics), None,
+                       error=f"skipped: {exc}"), False
+    try:
         for _ in range(repeat):
-            inputs = _fresh(case.inputs)
+            inputs = _fresh(given)
             start = time.perf_counter()
             output = method.run(*inputs, params=resolved)
             times.append(time.perf_counter() - start)

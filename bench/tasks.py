@@ -16,7 +16,7 @@ import numpy as np
 
 from core import metrics
 from core.degrade import add_noise, degrade, make_kernel
-from core.registry import DEBLUR, DENOISE, Task
+from core.registry import DEBLUR, DENOISE, Method, Task
 
 NOISES = ("gaussian", "salt_pepper", "poisson", "speckle")
 BLURS = ("gaussian", "motion", "disk")
@@ -31,6 +31,11 @@ class Case:
     inputs: tuple  # positional inputs of Method.run, in the task's order
     degraded: np.ndarray | None  # the degraded input, scored as the "degraded" row (None: no such row)
     settings: dict  # the degradation's settings, recorded as the "degraded" row's params
+    # per-method inputs (methods with different Method.needs); raises ValueError when one is missing
+    prepare: Callable[[Method], tuple] | None = None
+
+    def inputs_for(self, method: Method) -> tuple:
+        return self.inputs if self.prepare is None else self.prepare(method)
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,8 @@ def _deblur_degradation(args: argparse.Namespace) -> Degradation:
     return Degradation(settings, apply)
 
 
+from bench.setup_segment import SETUP as SEGMENT_SETUP  # noqa: E402  (it uses the classes above)
+
 SETUPS: dict[str, TaskSetup] = {
     setup.task.name: setup
     for setup in (
@@ -139,5 +146,6 @@ SETUPS: dict[str, TaskSetup] = {
         TaskSetup(DEBLUR, "blur with a known PSF and add noise, then compare deblurring methods "
                           "(every method receives the true PSF)",
                   _deblur_arguments, _deblur_degradation),
+        SEGMENT_SETUP,
     )
 }
