@@ -62,6 +62,8 @@ def components_section() -> None:
                caption=f"{first_label}: {int(first.max())} regions kept (threshold {value:.3f})")
     with right:
         reference = ok[0].image
+        st.metric("Regions kept", int(first.max()), help=f"Of {int(reference.max())} labelled by {first_label}, "
+                  f"those with an area in [{low}, {high or '∞'}] px.")
         st.dataframe(pd.DataFrame([dict(method=r.method.label, connectivity=r.params["connectivity"],
                                          regions=int(r.image.max()), kept=int(filtered[r.method.label].max()),
                                          same_regions=agreement(reference, r.image) == 1.0,

@@ -1,0 +1,109 @@
+"""AppTests for the Regions, skin & video page: each lazy tab runs, shows results and reacts to widgets."""
+import re
+import sys
+
+import numpy as np
+
+from tests.pages.helpers import errors, open_page
+
+PAGE = "pages/regions_skin_video.py"
+TAB = "rsv.section"
+
+
+def _kept(at) -> int:
+    return int(next(m.value for m in at.metric if m.label == "Regions kept"))
+
+
+def test_connected_components_with_table_histogram_and_area_filter():
+    at = open_page(PAGE, {TAB: "Connected components", "cc.max_side": "192"})
+    assert not at.exception, at.exception
+    assert not errors(at), errors(at)
+    summary = at.dataframe[0].value
+    assert len(summary) == 3 and summary["same_regions"].all()  # the three libraries agree at 8-connectivity
+    assert len(at.dataframe) == 2  # the summary and the regionprops table
+    assert len(at.get("plotly_chart")) == 2
+    before = _kept(at)
+    assert before >= 10  # coins
+    at.number_input(key="cc.min_area").set_value(400).run()
+    assert not at.exception
+    assert _kept(at) < before
+    at.sidebar.selectbox(key="cc.threshold").set_value("manual").run()
+    at.sidebar.slider(key="cc.level").set_value(0.99).run()
+    assert not at.exception and any("No region is left" in i.value for i in at.info)
+
+
+def test_connectivity_mismatch_is_reported():
+    at = open_page(PAGE, {TAB: "Connected components", "cc.max_side": "192"})
+    at.selectbox(key="cc_scipy.connectivity").set_value(4).run()
+    assert not at.exception
+    summary = at.dataframe[0].value
+    scipy = summary[summary.method.str.startswith("SciPy")].iloc[0]
+    assert scipy.connectivity == 4 and scipy.regions >= summary.regions.iloc[0]
+
+
+def test_skin_classifiers_show_held_out_accuracy_from_the_example_strokes():
+    at = open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "128"})
+    assert not at.exception, at.exception
+    assert not errors(at), errors(at)
+    accuracies = [m.value for m in at.markdown if m.value.startswith("Held-out accuracy")]
+    assert len(accuracies) == 4
+    values = [float(re.search(r"\*\*([\d.]+)%", a).group(1)) for a in accuracies]
+    assert max(values) >= 90, accuracies
+    assert any("Example strokes" in i.value for i in at.info)
+    at.selectbox(key="random_forest.space").set_value("HSV").run()
+    assert not at.exception and not errors(at)
+    assert [m.value for m in at.markdown if m.value.startswith("Held-out accuracy")] != accuracies
+
+
+def test_skin_without_strokes_shows_a_clear_message():
+    at = open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "128"})
+    at.sidebar.toggle(key="skin.example").set_value(False).run()
+    assert not at.exception
+    assert any("No strokes yet" in e for e in errors(at)), errors(at)
+
+
+def test_skin_on_a_gray_image_asks_for_colour():
+    at = open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "128", "skin.gray": "true"})
+    assert not at.exception
+    assert any("needs colour" in w.value for w in at.warning)
+
+
+def test_video_scores_each_model_per_frame_and_plays_back():
+    at = open_page(PAGE, {TAB: "Video foreground", "vid.frames": "40"})
+    assert not at.exception, at.exception
+    assert not errors(at), errors(at)
+    scores = {m.label: float(m.value) for m in at.metric}
+    assert len(scores) == 3 and max(scores.values()) > 0.9, scores
+    assert len(at.get("video")) == 1
+    at.multiselect(key="vid.methods").set_value(["mog2"]).run()
+    at.slider(key="mog2.var_threshold").set_value(90.0).run()
+    assert not at.exception and len(at.metric) == 1
+
+
+def test_bad_video_uploads_give_clear_messages():
+    from core.image import digest
+    from ui.video_panel import load_upload
+
+    at = open_page(PAGE, {TAB: "Video foreground", "vid.source": "Upload"})
+    assert not at.exception and any("Upload a short video" in i.value for i in at.info)
+    for data in (b"not a video" * 40, b""):
+        frames, _, _, error = load_upload(digest(np.frombuffer(data, np.uint8)), "clip.mp4", 120, data)
+        assert frames is None and ("could not be decoded" in error or "empty" in error)
+
+
+def test_outliers_show_the_error_distribution_and_top_outliers():
+    at = open_page(PAGE, {TAB: "Outliers (autoencoder)"})
+    assert not at.exception, at.exception
+    assert not errors(at), errors(at)
+    summaries = [m.value for m in at.markdown if "ROC AUC" in m.value]
+    assert len(summaries) == 2
+    auc = float(re.search(r"ROC AUC for the corrupted digits \*\*([\d.]+)", summaries[0]).group(1))
+    assert auc > 0.85
+    assert len(at.get("imgs")) >= 2 or len(at.get("image")) >= 2
+    at.sidebar.multiselect(key="ae.kinds").set_value([]).run()
+    assert any("at least one kind" in e for e in errors(at))
+
+
+def test_tensorflow_is_not_imported():
+    open_page(PAGE, {TAB: "Outliers (autoencoder)", "ae.n_bad": "0"})
+    assert "tensorflow" not in sys.modules
