@@ -25,6 +25,10 @@ TOPICS = [
          "subtraction (MOG2, KNN) and autoencoder outliers."),
     ]),
     ("Chapters 5–6 · Features, registration & detection", [
+        ("pages/keypoints.py", "Corners & keypoints", ":material/scatter_plot:",
+         "Harris, Shi–Tomasi, FAST, ORB, SIFT, AKAZE, BRISK: scale, orientation and repeatability."),
+        ("pages/registration.py", "Matching & registration", ":material/join_inner:",
+         "Feature matching with RANSAC/MAGSAC, ECC, B-spline, Demons, optical flow and a small VoxelMorph."),
         ("pages/pedestrians.py", "Pedestrians", ":material/directions_walk:",
          "HOG + SVM people detector (raw, NMS, mean shift) against Haar body cascades: boxes, counts, times."),
     ]),

@@ -55,8 +55,8 @@ register_sift = _register("SIFT", "sift", "5.3.4", 2000, "ratio", "RANSAC",
 register_orb = _register("ORB", "orb", "5.3.2", 2000, "ratio", "RANSAC",
                          "ORB keypoints (binary, Hamming distance), as in the book's OpenCV demo, but with a "
                          "ratio test instead of keeping the best 15 %.")
-register_akaze = _register("AKAZE", "akaze", "5.3.5", 2000, "ratio", "MAGSAC",
-                           "AKAZE keypoints with MAGSAC, standing in for the book's DISK + AdaLAM + MAGSAC "
+register_akaze = _register("AKAZE", "akaze", "5.3.5", 2000, "ratio", "RANSAC",
+                           "AKAZE keypoints (nonlinear scale space, binary descriptor).")
+register_brisk = _register("BRISK", "brisk", "5.3.5", 2000, "ratio", "MAGSAC",
+                           "BRISK keypoints with MAGSAC, standing in for the book's DISK + AdaLAM + MAGSAC "
                            "(DISK's weights need a download).")
-register_brisk = _register("BRISK", "brisk", "5.1", 2000, "ratio", "RANSAC",
-                           "BRISK keypoints and binary descriptors.")

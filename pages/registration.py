@@ -1,0 +1,48 @@
+"""Matching & registration: features + RANSAC/MAGSAC, ECC, deformable methods, channel alignment, VoxelMorph."""
+import streamlit as st
+
+from core.registry import REGISTER, methods_for
+from ui.cards import method_cards
+from ui.compare import _parameter_panels, pick_methods
+from ui.inputs import pick_image
+from ui.page import header
+from ui.registration_extras import channel_panel, voxelmorph_panel
+from ui.registration_views import (deformation_panel, error_chart, matches_panel, moving_controls, overlay_panel,
+                                   results_grid)
+from ui.runner import run_method
+
+DEFAULTS = {"parametric": ["sift", "orb", "akaze", "ecc"], "deformable": ["demons", "tvl1", "ilk"]}
+
+header("Matching & registration", "Align a moving image onto a fixed one with keypoint matching, intensity-based "
+       "ECC or a deformable method; with a synthetic warp the true transform is known, so the error is in pixels.",
+       "Chapter 5")
+fixed_choice = pick_image(key="rg", default="astronaut")
+fixed = fixed_choice.image
+moving = moving_controls(fixed, key="rg.moving")
+method_cards(methods_for(REGISTER))
+group = "deformable" if moving.truth is not None and moving.truth.kind == "deformable" else "parametric"
+methods = pick_methods(REGISTER, DEFAULTS[group], key=f"rg.methods.{group}")
+st.caption(f"Fixed: **{fixed_choice.name}**; moving: {moving.description}. Errors are the mean distance between "
+           "where the estimate and the truth send the image corners (deformable: every pixel).")
+if not methods:
+    st.info("Choose at least one method.")
+    st.stop()
+current = _parameter_panels(methods)
+results = [run_method(m, (fixed, moving.image), current[m.key]) for m in methods]
+results_grid(results, fixed, moving.image, moving.truth)
+
+tabs = st.tabs([":material/compare: Overlay", ":material/join: Matches", ":material/grid_on: Deformation",
+                ":material/bar_chart: Errors & times"])
+with tabs[0]:
+    overlay_panel(fixed, moving.image, results, key="rg.overlay")
+with tabs[1]:
+    matches_panel(results)
+with tabs[2]:
+    deformation_panel(fixed, moving.image, results, moving.truth, key="rg.field")
+with tabs[3]:
+    st.plotly_chart(error_chart(results, moving.truth), width="stretch", key="rg.chart")
+
+with st.expander("Colour-channel alignment, Prokudin-Gorskii style (book §5.4)", icon=":material/palette:"):
+    channel_panel(fixed, key="rg.channels")
+with st.expander("A small VoxelMorph-style network, trained here on digits (book §5.7)", icon=":material/hub:"):
+    voxelmorph_panel(key="rg.vxm")

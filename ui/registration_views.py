@@ -1,0 +1,187 @@
+"""Views for the Matching & registration page: the moving-image controls, the results grid with errors
+against the known transform, overlays, deformation plots, channel alignment and the small VoxelMorph."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.image import decode_image, digest, prepare, to_gray, to_rgb
+from core.registration.synthetic import KINDS, Truth, make_pair, similarity
+from ui.inputs import UPLOAD_TYPES
+from ui.runner import RunResult
+
+
+@dataclass
+class MovingChoice:
+    image: np.ndarray
+    truth: Truth | None
+    description: str
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _pair(fixed_digest: str, kind: str, strength: float, seed: int, _fixed: np.ndarray):
+    return make_pair(_fixed, kind=kind, strength=strength, seed=seed)
+
+
+def moving_controls(fixed: np.ndarray, *, key: str) -> MovingChoice:
+    """Sidebar: a synthetic warp of the fixed image with a known transform, or an uploaded second image."""
+    sidebar = st.sidebar
+    sidebar.header("Moving image")
+    source = sidebar.radio("Moving image", ["Synthetic warp", "Upload"], horizontal=True, key=f"{key}.source",
+                           bind="query-params", label_visibility="collapsed")
+    if source == "Upload":
+        upload = sidebar.file_uploader("Second image", type=UPLOAD_TYPES, key=f"{key}.upload")
+        if upload is not None:
+            try:
+                image, _ = decode_image(upload.getvalue(), max_side=max(fixed.shape[:2]))
+                image = prepare(image, gray=fixed.ndim == 2, max_side=max(fixed.shape[:2]))
+                return MovingChoice(image, None, f"the uploaded “{upload.name}” (no ground truth)")
+            except ValueError as exc:
+                st.error(f"Could not use “{upload.name}”: {exc} Using a synthetic warp instead.")
+        else:
+            sidebar.info("No file uploaded yet: using a synthetic warp.")
+    kind = sidebar.selectbox("Transform", KINDS, key=f"{key}.kind", bind="query-params")
+    strength = sidebar.slider("Strength", 0.0, 3.0, 1.0, 0.1, key=f"{key}.strength", bind="query-params",
+                              help="1 is moderate: 10° rotation, 8 % zoom, a slight tilt; for deformable, a smooth "
+                                   "field peaking at 1.5 % of the image side.")
+    seed = sidebar.number_input("Seed", 0, 9999, 0, key=f"{key}.seed", bind="query-params")
+    moving, truth = _pair(digest(fixed), kind, float(strength), int(seed), fixed)
+    return MovingChoice(moving, truth, f"a synthetic {kind} warp of strength {strength:g} (seed {seed})")
+
+
+def checkerboard(a: np.ndarray, b: np.ndarray, *, tiles: int = 8) -> np.ndarray:
+    a, b = to_rgb(a), to_rgb(b)
+    height, width = a.shape[:2]
+    ys, xs = np.mgrid[0:height, 0:width]
+    chooser = ((ys * tiles // height + xs * tiles // width) % 2).astype(bool)
+    return np.where(chooser[..., None], a, b)
+
+
+def false_colour(fixed: np.ndarray, image: np.ndarray) -> np.ndarray:
+    """Fixed in magenta, the other in green: aligned structures turn gray, misalignments show colour."""
+    f, m = to_gray(fixed), to_gray(image)
+    return np.clip(np.stack([f, m, f], axis=-1), 0, 1)
+
+
+def _caption(result: RunResult, fixed: np.ndarray, truth: Truth | None, before: dict) -> str:
+    extras = result.output.extras
+    after = similarity(to_gray(fixed), to_gray(result.image))
+    parts = []
+    if truth is not None:
+        unit = "corner error" if truth.kind != "deformable" else "field error"
+        parts.append(f"{unit} **{truth.error_px(extras):.2f} px**")
+    if "inlier_ratio" in extras:
+        parts.append(f"inliers {extras['inlier_count']}/{extras['match_count']} ({extras['inlier_ratio']:.0%})")
+    parts.append(f"MSE {before['mse']:.4f} → **{after['mse']:.4f}**")
+    parts.append(f"NCC {before['ncc']:.3f} → {after['ncc']:.3f}")
+    parts.append(f"{result.seconds:.2f} s")
+    return " · ".join(parts)
+
+
+def results_grid(results: list[RunResult], fixed: np.ndarray, moving: np.ndarray, truth: Truth | None,
+                 *, per_row: int = 4) -> None:
+    before = similarity(to_gray(fixed), to_gray(moving))
+    cells = [None] + results
+    for start in range(0, len(cells), per_row):
+        for column, item in zip(st.columns(per_row), cells[start:start + per_row]):
+            with column:
+                if item is None:
+                    st.image(np.clip(moving, 0, 1), caption="Moving (before)", width="stretch")
+                    error = f"error **{truth.error_px(None):.2f} px** · " if truth is not None else ""
+                    st.markdown(f"{error}MSE {before['mse']:.4f} · NCC {before['ncc']:.3f}")
+                elif not item.ok:
+                    st.error(f"**{item.method.label}**: {item.error}")
+                else:
+                    st.image(item.image, caption=item.method.label, width="stretch")
+                    st.markdown(_caption(item, fixed, truth, before))
+
+
+def error_chart(results: list[RunResult], truth: Truth | None) -> go.Figure:
+    ok = [r for r in results if r.ok]
+    labels = [r.method.label for r in ok]
+    traces = [go.Bar(x=labels, y=[r.seconds for r in ok], name="time (s)", marker_color="#f58518", yaxis="y2")]
+    if truth is not None:
+        traces.insert(0, go.Bar(x=labels, y=[truth.error_px(r.output.extras) for r in ok], name="error (px)",
+                                marker_color="#4c78a8"))
+    fig = go.Figure(traces)
+    fig.update_layout(barmode="group", height=340, margin=dict(l=10, r=10, t=30, b=10),
+                      yaxis=dict(title="error (px)", type="log"),
+                      yaxis2=dict(title="seconds", overlaying="y", side="right"), legend=dict(orientation="h", y=1.12))
+    return fig
+
+
+def overlay_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunResult], *, key: str) -> None:
+    ok = {r.method.label: r.image for r in results if r.ok}
+    if not ok:
+        st.info("No method succeeded.")
+        return
+    names = ["Moving (before)"] + list(ok)
+    c1, c2, c3 = st.columns([2, 2, 2])
+    name = c1.selectbox("Result", names, index=min(1, len(names) - 1), key=f"{key}.pick")
+    tiles = c2.slider("Checkerboard tiles", 2, 16, 8, key=f"{key}.tiles")
+    alpha = c3.slider("Blend (0 = fixed, 1 = result)", 0.0, 1.0, 0.5, 0.05, key=f"{key}.alpha")
+    image = moving if name == "Moving (before)" else ok[name]
+    a, b, c = st.columns(3)
+    a.image(false_colour(fixed, image), caption="Overlay: fixed magenta, result green", width="stretch")
+    b.image(checkerboard(fixed, image, tiles=tiles), caption="Checkerboard", width="stretch")
+    c.image(np.clip((1 - alpha) * to_rgb(fixed) + alpha * to_rgb(image), 0, 1), caption="Blend", width="stretch")
+
+
+def matches_panel(results: list[RunResult]) -> None:
+    shown = [r for r in results if r.ok and "matches" in r.output.extras]
+    if not shown:
+        st.info("Choose a feature-based method (SIFT, ORB, AKAZE, BRISK) to see its matches.")
+    for r in shown:
+        e = r.output.extras
+        st.image(e["matches"], width="stretch",
+                 caption=f"{r.method.label}: {e['keypoints_fixed']} / {e['keypoints_moving']} keypoints, "
+                 f"{e['match_count']} matches, {e['inlier_count']} inliers (green); outliers red. Fixed left.")
+
+
+def field_figure(image: np.ndarray, field: np.ndarray, *, lines: int = 16, title: str = "") -> go.Figure:
+    """The deformed grid x + field(x) drawn over the fixed image."""
+    from ui.plots import _display
+
+    height, width = field.shape[:2]
+    fig = go.Figure(go.Image(z=_display(image)))
+    step = max(1, max(height, width) // lines)
+    for y in range(0, height, step):
+        fig.add_trace(go.Scatter(x=np.arange(width) + field[y, :, 0], y=y + field[y, :, 1], mode="lines",
+                                 line=dict(color="#ffb000", width=1), hoverinfo="skip", showlegend=False))
+    for x in range(0, width, step):
+        fig.add_trace(go.Scatter(x=x + field[:, x, 0], y=np.arange(height) + field[:, x, 1], mode="lines",
+                                 line=dict(color="#ffb000", width=1), hoverinfo="skip", showlegend=False))
+    fig.update_xaxes(visible=False, range=[0, width])
+    fig.update_yaxes(visible=False, range=[height, 0], scaleanchor="x")
+    fig.update_layout(height=420, margin=dict(l=5, r=5, t=30, b=5), title=title)
+    return fig
+
+
+def deformation_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunResult], truth: Truth | None,
+                      *, key: str) -> None:
+    ok = {r.method.label: r for r in results if r.ok}
+    if not ok:
+        return
+    name = st.selectbox("Method", list(ok), key=f"{key}.pick")
+    result = ok[name]
+    field = result.output.extras["field"]
+    left, right = st.columns(2)
+    left.plotly_chart(field_figure(fixed, field, title=f"{name}: estimated field (grid x + u(x))"),
+                      width="stretch", key=f"{key}.est")
+    if truth is not None:
+        right.plotly_chart(field_figure(fixed, truth.field, title="True field"), width="stretch", key=f"{key}.true")
+    a, b = st.columns(2)
+    gray_fixed = to_gray(fixed)
+    a.image(np.clip(0.5 + (to_gray(moving) - gray_fixed), 0, 1), caption="Difference before (moving − fixed)",
+            width="stretch")
+    b.image(np.clip(0.5 + (to_gray(result.image) - gray_fixed), 0, 1), caption="Difference after (result − fixed)",
+            width="stretch")
+    curve = result.output.extras.get("metric_curve")
+    if curve is not None and len(curve):
+        from ui.plots import lines
+
+        st.plotly_chart(lines({"metric": curve}, title="Metric per iteration", x_title="iteration"),
+                        width="stretch", key=f"{key}.curve")
