@@ -16,6 +16,12 @@ TOPICS = [
     ("Chapter 2 · Inpainting & learned restoration", [
     ]),
     ("Chapters 3–4 · Segmentation", [
+        ("pages/thresholding.py", "Slicing & thresholding", ":material/contrast:",
+         "Gray-level slicing, bit planes, 7 global thresholds, maximum entropy and 6 local thresholds."),
+        ("pages/clustering.py", "Clustering & mean shift", ":material/scatter_plot:",
+         "k-means, Gaussian mixture, spectral clustering, mean shift and Mahalanobis patches, with cluster colours."),
+        ("pages/superpixels.py", "Superpixels & graphs", ":material/hexagon:",
+         "SLIC, Felzenszwalb, quickshift, normalized cut and hierarchical merging on a region adjacency graph."),
         ("pages/interactive_segmentation.py", "Interactive segmentation", ":material/gesture:",
          "Watershed, GrabCut, random walker, fast marching and an active contour from your strokes, box or seeds."),
         ("pages/background.py", "Background blur & replace", ":material/background_replace:",

@@ -89,10 +89,16 @@ def points_from_json(json_data: dict | None, geometry: CanvasGeometry) -> list[t
 
 def rect_from_json(json_data: dict | None, geometry: CanvasGeometry) -> tuple[int, int, int, int] | None:
     """The last rectangle drawn, as (x, y, width, height) in source pixels, clipped to the image."""
-    rects = _objects(json_data, "rect")
-    if not rects:
-        return None
-    obj = rects[-1]
+    rects = rects_from_json(json_data, geometry)
+    return rects[-1] if rects else None
+
+
+def rects_from_json(json_data: dict | None, geometry: CanvasGeometry) -> list[tuple[int, int, int, int]]:
+    """Every rectangle drawn, in drawing order, as (x, y, width, height) in source pixels, clipped."""
+    return [_rect(obj, geometry) for obj in _objects(json_data, "rect")]
+
+
+def _rect(obj: dict, geometry: CanvasGeometry) -> tuple[int, int, int, int]:
     width = float(obj.get("width", 0)) * float(obj.get("scaleX", 1))
     height = float(obj.get("height", 0)) * float(obj.get("scaleY", 1))
     left, top = float(obj.get("left", 0)), float(obj.get("top", 0))
@@ -151,6 +157,15 @@ def rect_canvas(image: np.ndarray, *, key: str, max_width: int = 512) -> tuple[i
     result = _canvas(image, geometry, key=key, mode="rect", stroke_color="#ff2d55", stroke_width=2,
                      fill_color="rgba(255, 45, 85, 0.15)")
     return rect_from_json(result.json_data, geometry)
+
+
+def rects_canvas(image: np.ndarray, *, key: str, color: str = "#ff2d55",
+                 max_width: int = 512) -> list[tuple[int, int, int, int]]:
+    """Several rectangles (e.g. one reference patch per class); returns them all, in drawing order."""
+    geometry = CanvasGeometry.fit(image.shape, max_width)
+    result = _canvas(image, geometry, key=key, mode="rect", stroke_color=color, stroke_width=2,
+                     fill_color="rgba(255, 255, 255, 0.15)")
+    return rects_from_json(result.json_data, geometry)
 
 
 def draw_kernel(*, key: str, size: int = 160) -> np.ndarray | None:

@@ -99,6 +99,10 @@ def _show_extras(result: RunResult, key: str) -> None:
         elif isinstance(value, np.ndarray) and value.ndim == 1:
             st.plotly_chart(lines({name: value}, title=name, x_title="iteration"), width="stretch",
                             key=f"{key}.{name}")
+        elif isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[2] in (3, 4):  # an RGB image
+            st.image(np.clip(value, 0, 1), caption=name, width="stretch")
+        elif isinstance(value, float):
+            st.caption(f"{name}: {value:.4g}")
         else:
             st.caption(f"{name}: {value}")
 

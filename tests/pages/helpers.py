@@ -23,3 +23,8 @@ def errors(at: AppTest) -> list[str]:
 
 def metric_captions(at: AppTest) -> list[str]:
     return [m.value for m in at.markdown if m.value.startswith("PSNR **")]
+
+
+def image_captions(at: AppTest) -> list[str]:
+    """Captions of every st.image on the page."""
+    return [img.caption for element in at.get("image") for img in element.proto.imgs]

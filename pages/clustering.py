@@ -1,0 +1,49 @@
+"""Clustering & mean shift: k-means, Gaussian mixtures, spectral clustering, mean shift and Mahalanobis
+distance to patches you draw, with each cluster's colour and size."""
+import streamlit as st
+
+from core.clustering import patches_from_mask, patches_from_rects
+from core.registry import CLUSTER, methods_for
+from core.segmentation.overlay import draw_inputs
+from ui.canvas import rects_canvas
+from ui.cards import method_cards
+from ui.inputs import pick_image
+from ui.page import header
+from ui.segment_compare import compare_segmentations
+from ui.segment_inputs import reference_mask
+from ui.segment_views import cluster_composition, mean_colour_row
+
+DEFAULT_METHODS = ["kmeans", "gmm", "mean_shift", "mahalanobis"]
+
+header("Clustering & mean shift",
+       "Group pixels by colour (and optionally position) with k-means, a Gaussian mixture, spectral clustering "
+       "and mean shift, or by their Mahalanobis distance to reference patches you draw.", "Chapter 3")
+choice = pick_image(key="cl", default="synthetic objects", gray_default=False)
+image = choice.image
+reference, reference_code = reference_mask(image, choice.name, key="cl")
+method_cards(methods_for(CLUSTER))
+
+with st.expander("Reference patches for the Mahalanobis method", expanded=False, icon=":material/crop_free:"):
+    st.caption("Drag one rectangle on each kind of region (class 1 = the first rectangle, 2 = the second, ...).")
+    c1, c2 = st.columns(2)
+    with c1:
+        rects = rects_canvas(image, key="cl.patches", max_width=420)
+    patches = patches_from_rects(image.shape, rects) if rects else None
+    patch_code = f"patches = patches_from_rects(image.shape, {rects})" if rects else ""
+    if patches is None and reference is not None:
+        patches = patches_from_mask(reference)
+        patch_code = "patches = patches_from_mask(reference)"
+        c2.caption("No rectangle yet: using two automatic patches from the known mask.")
+    if patches is not None:
+        c2.image(draw_inputs(image, scribbles=patches), caption="Patches (colour = class)", width="stretch")
+
+results = compare_segmentations(CLUSTER, image, extras={"patches": patches}, reference=reference,
+                                recipe="\n".join(x for x in (choice.code, reference_code, patch_code) if x)
+                                + ("\nfrom core.clustering import patches_from_mask, patches_from_rects"
+                                   if patch_code else ""),
+                                defaults=DEFAULT_METHODS, key="cl", background_label=None)
+ok = [r for r in results if r.ok]
+if ok:
+    st.subheader("Cluster colours and sizes")
+    st.plotly_chart(cluster_composition(image, ok), width="stretch", key="cl.composition")
+    mean_colour_row(image, ok)
