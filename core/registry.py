@@ -165,6 +165,8 @@ SKETCH = Task("sketch", "Pencil sketch", ("image",), "image", "core.sketch")
 # segment (interactive): the image, then what Method.needs names (core.segmentation.inputs: scribbles, strokes,
 # rect, seeds). Output.image: a bool foreground mask, or int32 labels (1 = background, >= 2 objects).
 SEGMENT = Task("segment", "Interactive segmentation", ("image",), "labels", "core.segmentation.interactive")
+# background: an image and a bool foreground mask in; Output.image is the image with its background changed.
+BACKGROUND = Task("background", "Background effects", ("image", "mask"), "image", "core.segmentation.background")
 # threshold: Output.image is a bool mask (True = object); global methods put their threshold ([0, 1]) in
 # extras["threshold"]. cluster / superpixels: Output.image is an int32 label map (labels from 1;
 # 0 = unassigned). Mahalanobis needs "patches": an int32 label image of reference patches (0 = none).

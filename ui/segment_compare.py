@@ -149,7 +149,7 @@ def _extras_recipe(extras: dict) -> str:
     return "\n".join(lines)
 
 
-def _npy(array: np.ndarray) -> bytes:
+def npy_bytes(array: np.ndarray) -> bytes:
     import io
 
     buffer = io.BytesIO()
@@ -201,7 +201,7 @@ def compare_segmentations(task: Task, image: np.ndarray, *, extras: dict | None 
                       columns=HISTORY_COLUMNS)
     with export:
         if extras.get("scribbles") is not None:
-            st.download_button("Scribbles (.npy)", _npy(extras["scribbles"]), file_name="scribbles.npy",
+            st.download_button("Scribbles (.npy)", npy_bytes(extras["scribbles"]), file_name="scribbles.npy",
                                key=f"{key}.npy", icon=":material/brush:")
         names = {m.key: ("image",) + tuple(NEEDS[n].source for n in m.needs) for m in methods}
         export_panel(task.name, results, metric_rows(results), full_recipe, inputs=names,

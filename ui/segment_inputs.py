@@ -78,3 +78,48 @@ def drawing_tools(image: np.ndarray, *, key: str, reference: np.ndarray | None,
         if used:
             st.caption(f"Using automatic {', '.join(used)} from the known mask (draw to replace).")
     return out
+
+
+def foreground_mask(image: np.ndarray, *, key: str) -> tuple[np.ndarray | None, str]:
+    """A foreground mask from GrabCut (rectangle, then strokes to refine) or painted by hand.
+    Returns (mask or None with a message shown, a one-line description)."""
+    from core.registry import get_method
+    from ui.runner import run_method
+
+    source = st.radio("Foreground mask from", ["GrabCut (rectangle + strokes)", "Draw the mask"], horizontal=True,
+                      key=f"{key}.source", bind="query-params")
+    if source == "Draw the mask":
+        brush = st.slider("Brush", 5, 80, 30, key=f"{key}.mbrush")
+        mask = mask_canvas(image, key=f"{key}.mask", brush=brush, color="#34c759")
+        if not mask.any():
+            st.info("Paint over the object to make the foreground mask.")
+            return None, ""
+        return mask, "a hand-painted mask"
+    rect_tab, strokes_tab = st.tabs(["1 · Rectangle", "2 · Refine with strokes"])
+    with rect_tab:
+        st.caption("Drag a box around the object (the last box counts).")
+        rect = rect_canvas(image, key=f"{key}.rect")
+    with strokes_tab:
+        c1, c2 = st.columns([3, 1])
+        label = c2.radio("Stroke", [2, 1], format_func={1: "background", 2: "object"}.get, key=f"{key}.label")
+        iterations = c2.slider("GrabCut iterations", 1, 10, 3, key=f"{key}.iterations")
+        with c1:
+            strokes = scribble_canvas(image, key=f"{key}.strokes", label=label, colors=SCRIBBLE_HEX, brush=10)
+    described = "GrabCut"
+    if rect is None:
+        height, width = image.shape[:2]
+        rect = (width // 10, height // 20, width * 7 // 10, height * 9 // 10)
+        st.caption("No rectangle drawn yet: GrabCut starts from a centred box (draw your own for a better mask).")
+        described = "GrabCut from a centred box"
+    grabcut = get_method("segment", "grabcut")
+    result = run_method(grabcut, (image, rect, strokes if strokes.any() else None), {"iterations": iterations},
+                        show_progress=True)
+    if not result.ok:
+        st.error(result.error)
+        return None, ""
+    if not result.image.any():
+        st.warning("GrabCut found no object in the box. Draw the box closer around the object, add object "
+                   "strokes, or raise the working size (GrabCut's colour models need enough pixels).")
+        return None, ""
+    strokes_note = " and your strokes" if strokes.any() else ""
+    return result.image, f"{described}{strokes_note} ({result.seconds:.2f} s)"
