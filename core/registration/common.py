@@ -37,4 +37,5 @@ def parametric_output(fixed: np.ndarray, moving: np.ndarray, matrix: np.ndarray,
 
 
 def field_output(moving: np.ndarray, field: np.ndarray, **extras) -> Output:
-    return Output(warp_field(moving, field), {"field": field.astype(np.float32), **extras})
+    # a deformable field may point a few pixels outside near the border: repeat the edge there, not black
+    return Output(warp_field(moving, field, border="replicate"), {"field": field.astype(np.float32), **extras})

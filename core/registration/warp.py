@@ -32,11 +32,11 @@ def warp_matrix(moving: np.ndarray, matrix: np.ndarray, shape: tuple[int, int]) 
 
 
 def warp_field(moving: np.ndarray, field: np.ndarray, *, border: str = "constant") -> np.ndarray:
-    """aligned(x) = moving(x + field(x)), bilinear; `border` 'constant' (0) or 'reflect'."""
+    """aligned(x) = moving(x + field(x)), bilinear; `border` 'constant' (0), 'reflect' or 'replicate'."""
     import cv2
 
     xs, ys = grid(field.shape)
-    mode = cv2.BORDER_CONSTANT if border == "constant" else cv2.BORDER_REFLECT101
+    mode = {"constant": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT101, "replicate": cv2.BORDER_REPLICATE}[border]
     out = cv2.remap(np.ascontiguousarray(moving, np.float32), xs + field[..., 0], ys + field[..., 1],
                     cv2.INTER_LINEAR, borderMode=mode)
     return np.clip(out, 0, 1).astype(np.float32)

@@ -10,7 +10,8 @@ from core.registry import TASKS, methods_for
 OWN_DEFAULT_TESTS = {"components": "test_regions.py", "skin": "test_skin.py",
                      "background_subtraction": "test_video_bg.py", "outliers": "test_outliers.py",
                      "stitch": "test_panorama.py", "recognize_faces": "test_faces.py", "detect_faces": "test_faces.py",
-                     "detect_people": "test_pedestrians.py",
+                     "detect_people": "test_pedestrians.py", "keypoints": "test_keypoints.py",
+                     "register": "test_registration.py", "align_channels": "test_registration.py",
                      "segment": "test_interactive_segmentation.py", "background": "test_interactive_segmentation.py"}
 ALL = [(task, m.key) for task in TASKS if task not in OWN_DEFAULT_TESTS for m in methods_for(task)]
 
