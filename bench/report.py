@@ -7,8 +7,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM"}
-FORMATS = {"psnr": "{:.2f}", "ssim": "{:.4f}", "seconds": "{:.4f}"}
+LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM", "error_px": "error (px)", "mse": "MSE"}
+FORMATS = {"psnr": "{:.2f}", "ssim": "{:.4f}", "seconds": "{:.4f}", "error_px": "{:.3f}", "mse": "{:.5f}"}
 MISSING = "—"
 
 

@@ -7,6 +7,7 @@ recorded the same way, its traceback goes to `log`, and it is counted in `BenchR
 """
 from __future__ import annotations
 
+import inspect
 import statistics
 import time
 import traceback
@@ -17,7 +18,7 @@ import numpy as np
 
 from bench.inputs import BenchImage
 from bench.tasks import Case, Degradation
-from core.registry import Method
+from core.registry import Method, Output
 
 Metrics = dict[str, Callable[[np.ndarray, np.ndarray], float]]
 
@@ -37,8 +38,21 @@ def _record(case: Case, task: str, method: str, params: dict, scores: dict, seco
     return record
 
 
-def _score(metrics: Metrics, reference: np.ndarray, estimate: np.ndarray) -> dict[str, float]:
-    return {name: float(metric(reference, estimate)) for name, metric in metrics.items()}
+def _score(metrics: Metrics, reference: np.ndarray, estimate: np.ndarray, inputs: tuple = (),
+           output: Output | None = None) -> dict[str, float]:
+    """A metric that takes a keyword `inputs` also gets the method's inputs (e.g. an inpainting mask);
+    one that takes `output` gets the method's whole Output (None for the degraded row), e.g. to score
+    an estimated transform in its extras."""
+    return {name: float(metric(reference, estimate, **_extra(metric, inputs=inputs, output=output)))
+            for name, metric in metrics.items()}
+
+
+def _extra(metric: Callable, **available) -> dict:
+    try:
+        wanted = inspect.signature(metric).parameters
+    except (TypeError, ValueError):  # some builtins have no signature
+        return {}
+    return {name: value for name, value in available.items() if name in wanted}
 
 
 def _fresh(inputs: tuple) -> tuple:
@@ -64,7 +78,7 @@ def run_method(case: Case, method: Method, params: dict, repeat: int, metrics: M
             start = time.perf_counter()
             output = method.run(*inputs, params=resolved)
             times.append(time.perf_counter() - start)
-        scores = _score(metrics, case.reference, output.image)
+        scores = _score(metrics, case.reference, output.image, case.inputs, output)
     except ValueError as exc:
         return _record(case, method.task.name, method.key, resolved, dict.fromkeys(metrics), None,
                        error=str(exc) or type(exc).__name__), False
@@ -86,7 +100,7 @@ def run(images: list[BenchImage], degradation: Degradation, methods: list[Method
         if case.degraded is not None:
             try:
                 baseline = _record(case, task, "degraded", dict(case.settings),
-                                   _score(metrics, case.reference, case.degraded), 0.0)
+                                   _score(metrics, case.reference, case.degraded, case.inputs), 0.0)
             except ValueError as exc:  # e.g. an image too small for SSIM
                 baseline = _record(case, task, "degraded", dict(case.settings), dict.fromkeys(metrics),
                                    None, error=str(exc))

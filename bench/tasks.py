@@ -137,6 +137,7 @@ def _deblur_degradation(args: argparse.Namespace) -> Degradation:
 
 
 from bench.setup_segment import SETUP as SEGMENT_SETUP  # noqa: E402  (it uses the classes above)
+from bench.setup_register import SETUP as REGISTER_SETUP  # noqa: E402
 
 SETUPS: dict[str, TaskSetup] = {
     setup.task.name: setup
@@ -147,5 +148,6 @@ SETUPS: dict[str, TaskSetup] = {
                           "(every method receives the true PSF)",
                   _deblur_arguments, _deblur_degradation),
         SEGMENT_SETUP,
+        REGISTER_SETUP,
     )
 }
