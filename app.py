@@ -31,6 +31,10 @@ TOPICS = [
          "subtraction (MOG2, KNN) and autoencoder outliers."),
     ]),
     ("Chapters 5–6 · Features, registration & detection", [
+        ("pages/panorama.py", "Panorama", ":material/panorama:",
+         "OpenCV Stitcher in panorama or scans mode on synthetic views, your photos or video frames; seam error."),
+        ("pages/faces.py", "Faces", ":material/face:",
+         "NMF face parts, Gabor banks, LBPH and Gabor face identification, Haar face and eye detection."),
         ("pages/keypoints.py", "Corners & keypoints", ":material/scatter_plot:",
          "Harris, Shi–Tomasi, FAST, ORB, SIFT, AKAZE, BRISK: scale, orientation and repeatability."),
         ("pages/registration.py", "Matching & registration", ":material/join_inner:",

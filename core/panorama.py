@@ -11,6 +11,7 @@ from core.registry import STITCH, Output, Param, method
 
 MIN_SIDE = 32
 MAX_IMAGES = 8
+UPSCALE_TO = 256  # shortest side the stitcher's features are found at
 
 # cv2.Stitcher status codes, as sentences a user understands
 STATUS_MESSAGES = {
@@ -115,16 +116,32 @@ def _stitch(images, *, mode: str, registration_mp: float, confidence: float, wav
     stitcher.setRegistrationResol(float(registration_mp))
     stitcher.setPanoConfidenceThresh(float(confidence))
     stitcher.setWaveCorrection(bool(wave_correction))
-    bgr = [cv2.cvtColor(to_uint8(im), cv2.COLOR_RGB2BGR) for im in prepared]
-    status, pano = stitcher.stitch(bgr)
+    # OpenCV's feature finder needs room: small images are matched at an enlarged size, and the
+    # panorama is brought back to the input scale afterwards.
+    factor = float(np.clip(UPSCALE_TO / min(min(im.shape[:2]) for im in prepared), 1.0, 4.0))
+    bgr = [cv2.resize(cv2.cvtColor(to_uint8(im), cv2.COLOR_RGB2BGR), None, fx=factor, fy=factor,
+                      interpolation=cv2.INTER_CUBIC) if factor > 1 else cv2.cvtColor(to_uint8(im), cv2.COLOR_RGB2BGR)
+           for im in prepared]
+    try:
+        status, pano = stitcher.stitch(bgr)
+    except cv2.error as exc:
+        raise ValueError("The stitcher failed while estimating the geometry (OpenCV: "
+                         f"{str(exc).strip().splitlines()[-1][:120]}). Try the other mode or more overlap.") from None
     if status != cv2.Stitcher_OK or pano is None:
         raise ValueError(status_message(status))
+    if factor > 1:
+        pano = cv2.resize(pano, (max(1, round(pano.shape[1] / factor)), max(1, round(pano.shape[0] / factor))),
+                          interpolation=cv2.INTER_AREA)
     pano = to_float(cv2.cvtColor(pano, cv2.COLOR_BGR2RGB))
+    used = len(stitcher.component())
+    if used < len(prepared):
+        notes.append(f"Only {used} of the {len(prepared)} images made it into the panorama; the others matched "
+                     "their neighbours too weakly (lower the confidence threshold to keep them).")
     if trim:
         pano = trim_black(pano)
     if progress:
         progress(1.0, "done")
-    return Output(pano, {"status": status_message(0), "images": len(prepared),
+    return Output(pano, {"status": status_message(0), "images": len(prepared), "used": used,
                          "size": f"{pano.shape[1]}×{pano.shape[0]}", "notes": " ".join(notes)})
 
 

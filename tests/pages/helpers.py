@@ -28,3 +28,21 @@ def metric_captions(at: AppTest) -> list[str]:
 def image_captions(at: AppTest) -> list[str]:
     """Captions of every st.image on the page."""
     return [img.caption for element in at.get("image") for img in element.proto.imgs]
+
+
+def imports_tensorflow(path: str, query: dict | None = None) -> bool:
+    """Open a page in a fresh Python process and report whether TensorFlow got imported. A subprocess,
+    because other tests in this process (the learned pages, core tests) may import TensorFlow first."""
+    import json
+    import subprocess
+    import sys
+
+    script = (f"import sys, json\nfrom tests.pages.helpers import open_page\n"
+              f"at = open_page({path!r}, json.loads({json.dumps(json.dumps(query or {}))}))\n"
+              "assert not at.exception, at.exception\n"
+              "print('TENSORFLOW' if 'tensorflow' in sys.modules else 'NO-TENSORFLOW')\n")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=TIMEOUT)
+    if done.returncode != 0:
+        raise AssertionError(f"{path} failed to open:\n{done.stderr[-2000:]}")
+    return done.stdout.strip().splitlines()[-1] == "TENSORFLOW"

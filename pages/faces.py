@@ -1,0 +1,78 @@
+"""Faces: NMF parts, a Gabor filter bank, face identification (LBPH, Gabor + random forest, Gabor + 2-NN)
+on held-out faces, and Haar / LBP cascade face and eye detection."""
+import numpy as np
+import streamlit as st
+
+from core.image import digest
+from core.registry import DETECT_FACES, RECOGNIZE_FACES, methods_for
+from ui.cards import method_cards
+from ui.detections import count_time_bars, detection_grid, run_chosen
+from ui.face_panels import (example_zip, gabor_panel, identity_overview, nmf_panel, recognition_results,
+                            synthetic_set, zip_set)
+from ui.inputs import pick_image
+from ui.page import header
+
+header("Faces", "Detect faces and eyes, identify people from held-out photos, and look at faces through NMF "
+       "parts and Gabor filters.", "Chapter 6 (§6.2–6.4)")
+choice = pick_image(key="fc", default="astronaut", gray_default=False)
+
+st.sidebar.header("Identities for recognition")
+IDS = ["Synthetic (from lfw_subset)", "Upload a zip"]
+ids = st.sidebar.radio("Identity set", IDS, key="fc.ids", bind="query-params")
+face_set, set_error = None, None
+if ids == IDS[0]:
+    n_ids = st.sidebar.slider("Identities", 2, 30, 10, key="fc.n_ids", bind="query-params")
+    per_id = st.sidebar.slider("Images per identity", 4, 30, 12, key="fc.per_id", bind="query-params")
+    strength = st.sidebar.slider("Augmentation strength", 0.25, 2.0, 1.5, 0.25, key="fc.strength",
+                                 bind="query-params", help="How far each image is varied from its source photo.")
+    set_seed = st.sidebar.number_input("Seed", 0, 999, 0, key="fc.set_seed", bind="query-params")
+    face_set = synthetic_set(n_ids, per_id, strength, int(set_seed))
+else:
+    upload = st.sidebar.file_uploader("Zip: one folder of face images per person", type=["zip"], key="fc.zip")
+    crop = st.sidebar.toggle("Crop each image to its face (Haar)", value=False, key="fc.crop",
+                             help="For photos that are not face crops already.")
+    st.sidebar.download_button("Example zip (3 synthetic people)", example_zip(), "faces_example.zip",
+                               mime="application/zip", key="fc.example", icon=":material/download:")
+    if upload is None:
+        set_error = "Upload a zip with one folder per person (the folder name is the person's label)."
+    else:
+        data = upload.getvalue()
+        face_set, set_error = zip_set(digest(np.frombuffer(data, np.uint8)), crop, data)
+        set_error = set_error and f"Could not use “{upload.name}”: {set_error}"
+
+detect, recognise, nmf, gabor = st.tabs([":material/face: Detection", ":material/badge: Recognition",
+                                         ":material/grid_view: NMF parts", ":material/waves: Gabor bank"])
+with detect:
+    method_cards(methods_for(DETECT_FACES))
+    st.caption(f"Input: **{choice.name}**. OpenCV's bundled frontal-face and eye cascades (Haar), and "
+               "scikit-image's bundled LBP face cascade.")
+    results = run_chosen(DETECT_FACES, (choice.image,), ["haar_face", "lbp_skimage"], key="fc.det")
+    rows = detection_grid(results, nouns=("face", "faces"))
+    if rows:
+        st.plotly_chart(count_time_bars(rows), width="stretch", key="fc.det.bars")
+
+with recognise:
+    method_cards(methods_for(RECOGNIZE_FACES))
+    if set_error:
+        st.error(set_error) if face_set is None and ids == IDS[1] and "Upload a zip" not in set_error \
+            else st.info(set_error)
+    if face_set is not None:
+        if face_set.synthetic:
+            st.warning("**Synthetic identities.** No bundled data set has several photos per person, so each "
+                       "identity here is ONE lfw_subset photo, varied by random rotation, scale, shift, flip, "
+                       "gamma, contrast, blur and noise. Real people vary far more (pose, age, expression, "
+                       "lighting): read the accuracies below as optimistic. Upload a zip for real identities.",
+                       icon=":material/science:")
+        identity_overview(face_set)
+        st.caption("Each method trains on one part of every identity's images and is scored on the held-out rest.")
+        results = run_chosen(RECOGNIZE_FACES, (face_set.faces, face_set.labels), ["lbph", "gabor_rf", "gabor_knn"],
+                             key="fc.rec")
+        recognition_results(results, face_set.names, key="fc.rec")
+
+with nmf:
+    nmf_panel(key="fc.nmf")
+
+with gabor:
+    st.caption(f"A bank of Gabor kernels at one wavelength and several orientations, applied to **{choice.name}** "
+               "(at most 256 px). Face identification above uses a bank of 5 wavelengths × 8 orientations.")
+    gabor_panel(choice.image, key="fc.gabor")
