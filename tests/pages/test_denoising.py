@@ -82,8 +82,7 @@ def test_zero_noise_gives_infinite_psnr_without_breaking_the_page():
 
 
 def test_tensorflow_is_not_imported():
-    import sys
+    from tests.pages.helpers import imports_tensorflow
 
-    open_page(PAGE, SMALL)
-    open_page("pages/deblurring.py", {"db.max_side": "128"})
-    assert "tensorflow" not in sys.modules
+    assert not imports_tensorflow(PAGE, SMALL)
+    assert not imports_tensorflow("pages/deblurring.py", {"db.max_side": "128"})

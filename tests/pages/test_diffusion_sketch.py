@@ -1,7 +1,5 @@
 """AppTest for the Diffusion & sketch page."""
-import sys
-
-from tests.pages.helpers import errors, metric_captions, open_page
+from tests.pages.helpers import errors, imports_tensorflow, metric_captions, open_page
 
 PAGE = "pages/diffusion_sketch.py"
 SMALL = {"ds.max_side": "128", "ds.curve.iterations": "20"}
@@ -19,7 +17,10 @@ def test_defaults_show_diffusion_results_curves_and_sketches():
     for name in ("Perona–Malik (numpy)", "Perona–Malik (OpenCV)", "Gaussian, matched time"):
         assert f"**{name}**: best PSNR" in markdown
     assert at.get("plotly_chart")  # metric bars and the iteration curves
-    assert "tensorflow" not in sys.modules
+
+
+def test_tensorflow_is_not_imported():
+    assert not imports_tensorflow(PAGE, SMALL)
 
 
 def test_iteration_slider_and_conduction_change_the_curve():
