@@ -14,6 +14,11 @@ TOPICS = [
          "Inverse, Wiener, Tikhonov, Richardson–Lucy (blind too) and BM3D on any blur kernel."),
     ]),
     ("Chapter 2 · Inpainting & learned restoration", [
+        ("pages/diffusion_sketch.py", "Diffusion & sketch", ":material/gradient:",
+         "Perona–Malik diffusion (numpy and OpenCV) against a Gaussian blur, PSNR per iteration, pencil sketches."),
+        ("pages/learned_restoration.py", "Learned restoration", ":material/model_training:",
+         "Train denoising autoencoders in the app (TensorFlow), compare them with classical denoisers, "
+         "or load your own Keras model."),
     ]),
     ("Chapters 3–4 · Segmentation", [
         ("pages/thresholding.py", "Slicing & thresholding", ":material/contrast:",
