@@ -1,4 +1,5 @@
 """Shared AppTest set-up: open a page of the real app at a small working size."""
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -46,3 +47,22 @@ def imports_tensorflow(path: str, query: dict | None = None) -> bool:
     if done.returncode != 0:
         raise AssertionError(f"{path} failed to open:\n{done.stderr[-2000:]}")
     return done.stdout.strip().splitlines()[-1] == "TENSORFLOW"
+
+
+SEGMENT_CAPTION = re.compile(r"^(IoU \*\*[\d.–]+\*\* · Dice \*\*[\d.–]+\*\* · )?\d+ segments? · \d+\.\d+ s$")
+
+
+def segment_captions(at: AppTest) -> list[str]:
+    """The caption under each segmentation result (ui.segment_compare): IoU/Dice, segments, time."""
+    return [m.value for m in at.markdown if SEGMENT_CAPTION.match(m.value)]
+
+
+def caption_numbers(caption: str) -> dict:
+    """{"iou": .., "dice": .., "segments": .., "seconds": ..} parsed from a segmentation caption."""
+    out = {"segments": int(re.search(r"(\d+) segments?", caption).group(1)),
+           "seconds": float(re.search(r"(\d+\.\d+) s$", caption).group(1))}
+    for name in ("IoU", "Dice"):
+        found = re.search(name + r" \*\*([\d.]+)\*\*", caption)
+        if found:
+            out[name.lower()] = float(found.group(1))
+    return out

@@ -1,6 +1,6 @@
 from core.gallery import SAMPLES
 from core.registry import get_method
-from tests.pages.helpers import errors, image_captions, open_page
+from tests.pages.helpers import caption_numbers, errors, image_captions, open_page, segment_captions
 
 
 def sample(name):  # selectboxes keep their formatted option label in the URL
@@ -12,8 +12,7 @@ SMALL = {"th.max_side": "128"}
 SYNTHETIC = dict(SMALL, **{"th.sample": sample("synthetic objects"), "th.gray": "false"})
 
 
-def _captions(at):
-    return [m.value for m in at.markdown if "segment" in m.value or m.value.startswith("IoU **")]
+_captions = segment_captions
 
 
 def test_defaults_show_masks_histogram_slicing_and_bit_planes():
@@ -32,7 +31,7 @@ def test_defaults_show_masks_histogram_slicing_and_bit_planes():
 def test_known_mask_gives_iou_and_otsu_scores_well():
     at = open_page(PAGE, SYNTHETIC)
     assert not at.exception and not errors(at)
-    ious = [float(c.split("IoU **")[1].split("**")[0]) for c in _captions(at) if c.startswith("IoU")]
+    ious = [caption_numbers(c)["iou"] for c in _captions(at)]
     assert len(ious) == 4 and max(ious) > 0.9, ious
 
 
