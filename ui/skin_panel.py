@@ -49,13 +49,12 @@ def training_strokes(image: np.ndarray) -> np.ndarray | None:
     example = example_scribbles(image.shape) if use_example else None
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(f"**Paint training strokes**: <span style='color:{COLORS[1]}'>■ skin</span> · "
-                    f"<span style='color:{COLORS[0]}'>■ non-skin</span> (pick the brush in the sidebar)",
-                    unsafe_allow_html=True)
-        drawn = scribble_canvas(_painted(image, example), key=f"{KEY}.canvas", label=label, colors=COLORS,
-                                brush=brush)
+        drawn = _canvas(_painted(image, example), label=label, brush=brush)
     drawn = drawn if drawn.any() else None
     with right:
+        st.markdown(f"**Paint training strokes** on the image: <span style='color:{COLORS[1]}'>■ skin</span> · "
+                    f"<span style='color:{COLORS[0]}'>■ non-skin</span> (pick the brush in the sidebar).",
+                    unsafe_allow_html=True)
         if use_example:
             st.info("**Example strokes** are on (drawn on the canvas). They were made for the astronaut; on "
                     "another image, turn them off and paint your own.", icon=":material/draw:")
@@ -64,6 +63,21 @@ def training_strokes(image: np.ndarray) -> np.ndarray | None:
             st.caption(f"Training pixels: {(counts == SKIN_LABEL).sum()} skin, {(counts == NON_SKIN).sum()} "
                        f"non-skin ({0 if drawn is None else int((drawn > 0).sum())} painted by you).")
     return merge_scribbles(example, drawn)
+
+
+def _canvas(image: np.ndarray, *, label: int, brush: int, min_width: int = 384) -> np.ndarray:
+    """The scribble canvas, shown at least `min_width` px wide: small working images are enlarged by a
+    whole factor for drawing, and the strokes are reduced back (a block is labelled by its strongest label)."""
+    import cv2
+
+    factor = max(1, -(-min_width // image.shape[1]))
+    shown = image if factor == 1 else cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    labels = scribble_canvas(np.clip(shown, 0, 1), key=f"{KEY}.canvas", label=label, colors=COLORS,
+                             brush=brush * factor)
+    if factor == 1:
+        return labels
+    height, width = image.shape[:2]
+    return labels.reshape(height, factor, width, factor).max(axis=(1, 3)).astype(np.int32)
 
 
 def skin_section() -> None:
