@@ -116,6 +116,9 @@ def make_plan(args: argparse.Namespace) -> Plan:
     overrides = parse_params(args.params)
     degradation = setup.degradation(args)
     images = load_images(args.images, color=args.color, max_side=args.max_side)
+    if degradation.check is not None:  # e.g. a mask file whose shape fits no image
+        for item in images:
+            degradation.check(item.name, item.image)
     methods = select(_registered(setup.task), args.methods, setup.task)
     params = check_params(overrides, methods, setup.task)
     repeats = {m.key: args.repeat or (SLOW_REPEAT if m.slow else DEFAULT_REPEAT) for m in methods}

@@ -7,8 +7,10 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM", "error_px": "error (px)", "mse": "MSE"}
-FORMATS = {"psnr": "{:.2f}", "ssim": "{:.4f}", "seconds": "{:.4f}", "error_px": "{:.3f}", "mse": "{:.5f}"}
+LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM", "psnr_mask": "PSNR in mask (dB)", "ssim_mask": "SSIM in mask",
+          "error_px": "error (px)", "mse": "MSE"}
+FORMATS = {"psnr": "{:.2f}", "ssim": "{:.4f}", "psnr_mask": "{:.2f}", "ssim_mask": "{:.4f}", "seconds": "{:.4f}",
+           "error_px": "{:.3f}", "mse": "{:.5f}"}
 MISSING = "—"
 
 

@@ -42,6 +42,8 @@ class Case:
 class Degradation:
     settings: dict
     apply: Callable[[np.ndarray], tuple[tuple, np.ndarray | None]]  # clean -> (inputs, degraded)
+    # optional check of each loaded image before anything runs (name, image); raises ValueError
+    check: Callable[[str, np.ndarray], None] | None = None
 
     def case(self, name: str, clean: np.ndarray) -> Case:
         inputs, degraded = self.apply(clean)
@@ -136,7 +138,8 @@ def _deblur_degradation(args: argparse.Namespace) -> Degradation:
     return Degradation(settings, apply)
 
 
-from bench.setup_segment import SETUP as SEGMENT_SETUP  # noqa: E402  (it uses the classes above)
+from bench.setup_inpaint import SETUP as INPAINT_SETUP  # noqa: E402  (it uses the classes above)
+from bench.setup_segment import SETUP as SEGMENT_SETUP  # noqa: E402
 from bench.setup_register import SETUP as REGISTER_SETUP  # noqa: E402
 
 SETUPS: dict[str, TaskSetup] = {
@@ -147,6 +150,7 @@ SETUPS: dict[str, TaskSetup] = {
         TaskSetup(DEBLUR, "blur with a known PSF and add noise, then compare deblurring methods "
                           "(every method receives the true PSF)",
                   _deblur_arguments, _deblur_degradation),
+        INPAINT_SETUP,
         SEGMENT_SETUP,
         REGISTER_SETUP,
     )

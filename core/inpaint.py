@@ -264,7 +264,7 @@ def _training_pixels(mask: np.ndarray, band: int) -> np.ndarray:
         slow=True, needs_tensorflow=True,
         params=[Param("epochs", "Epochs", 40, min=5, max=300, step=5,
                       help="Passes over the training pixels. More fits finer detail and takes longer."),
-                Param("scale", "Fourier feature scale", 4.0, min=0.0, max=30.0, step=0.5,
+                Param("scale", "Fourier feature scale", 2.0, min=0.0, max=30.0, step=0.5,
                       help="Spread of the random frequencies. 0 feeds the raw (x, y), as in the book, which "
                            "can only paint a blurry picture; larger values fit finer detail, too large gives "
                            "noise inside the hole."),
@@ -285,7 +285,7 @@ def _training_pixels(mask: np.ndarray, band: int) -> np.ndarray:
                     "the CPU in seconds.",
         latex=r"\hat f(p) = \mathrm{MLP}_\theta\big([\sin 2\pi B p,\ \cos 2\pi B p]\big), \quad "
               r"\theta^{*} = \arg\min_\theta \sum_{q \notin \Omega} \lVert \hat f(q) - g(q) \rVert^2")
-def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, scale: float = 4.0,
+def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, scale: float = 2.0,
                     width: int = 128, band: int = 16, learning_rate: float = 3e-3, max_side: int = 128,
                     seed: int = 0, progress: Callable | None = None) -> Output:
     image, mask = _prepared(image, mask)
@@ -313,6 +313,7 @@ def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, sc
                               keras.layers.Dense(width, activation="relu"),
                               keras.layers.Dense(width, activation="relu"),
                               keras.layers.Dense(channels, activation="sigmoid")])
+    batch = int(min(1024, max(64, len(train) // 8)))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
     losses: list[float] = []
 
@@ -321,11 +322,13 @@ def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, sc
         if progress is not None:
             progress((epoch + 1) / epochs, f"epoch {epoch + 1}/{epochs}, loss {losses[-1]:.5f}")
 
-    batch = int(min(1024, max(64, len(train) // 8)))
     model.fit(inputs, targets, epochs=int(epochs), batch_size=batch, shuffle=True, verbose=0,
               callbacks=[keras.callbacks.LambdaCallback(on_epoch_end=on_epoch_end)])
     missing = np.argwhere(mask)  # the network is continuous: it paints the hole at full resolution
-    predicted = model.predict(encode(missing, max(mask.shape)), batch_size=8192, verbose=0)
+    features = encode(missing, max(mask.shape))
+    # direct calls in chunks: model.predict would trace a new function, which costs seconds
+    predicted = np.concatenate([np.asarray(model(features[i:i + 16384], training=False))
+                                for i in range(0, len(features), 16384)])
     filled = np.array(image, copy=True)
     filled[mask] = predicted.reshape(filled[mask].shape)
     return Output(_merged(image, mask, filled), {"training loss (MSE)": np.asarray(losses)})

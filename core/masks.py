@@ -63,14 +63,14 @@ def random_strokes(shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0,
     return canvas.astype(bool)
 
 
-def _text_layer(height: int, width: int, words: list[str], scale: float, thickness: int, offset: int
-                ) -> np.ndarray:
+def _text_layer(height: int, width: int, words: list[str], scale: float, thickness: int, offset: int,
+                spacing: float = 1.0) -> np.ndarray:
     import cv2
 
     canvas = np.zeros((height, width), np.uint8)
     font = cv2.FONT_HERSHEY_SIMPLEX
     (_, text_height), _ = cv2.getTextSize("Ag", font, scale, thickness)
-    line_step = max(4, int(text_height * 2.2))
+    line_step = max(4, int(round(text_height * 2.2 * spacing)))
     word_index = 0
     for row, y in enumerate(range(line_step, height + line_step // 2, line_step)):
         x = -offset if row % 2 else offset // 2 - offset
@@ -85,8 +85,8 @@ def _text_layer(height: int, width: int, words: list[str], scale: float, thickne
 def text_mask(shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0) -> np.ndarray:
     """Rows of printed words over the whole image (like a caption burnt into a photo).
 
-    The letter size follows the image; the stroke thickness is chosen so the covered share is
-    as close to `ratio` as the font allows. The seed picks the words and their horizontal offset.
+    The letter size follows the image; the stroke thickness and the line spacing are chosen so the
+    covered share comes close to `ratio`. The seed picks the words and their horizontal offset.
     """
     height, width = _shape2(shape)
     ratio = _check_ratio(ratio)
@@ -98,15 +98,13 @@ def text_mask(shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0) -> n
     words = list(rng.permutation(WORDS))
     scale = max(0.3, min(height, width) / 320)
     offset = int(rng.integers(0, max(2, width // 4)))
-    best, best_error = None, np.inf
+    # the thinnest stroke that reaches the share at normal line spacing, then the spacing fine-tunes it
     for thickness in range(1, max(2, int(6 * scale)) + 1):
-        layer = _text_layer(height, width, words, scale, thickness, offset)
-        error = abs(layer.mean() - ratio)
-        if error < best_error:
-            best, best_error = layer, error
-        if layer.mean() > ratio:
+        coverage = _text_layer(height, width, words, scale, thickness, offset).mean()
+        if coverage >= ratio:
             break
-    return best
+    spacing = float(np.clip(coverage / ratio, 0.7, 20.0)) if coverage > 0 else 1.0
+    return _text_layer(height, width, words, scale, thickness, offset, spacing)
 
 
 def random_pixels(shape: tuple[int, ...], *, ratio: float = 0.1, seed: int = 0) -> np.ndarray:
