@@ -14,6 +14,8 @@ TOPICS = [
          "Inverse, Wiener, Tikhonov, Richardson–Lucy (blind too) and BM3D on any blur kernel."),
     ]),
     ("Chapter 2 · Inpainting & learned restoration", [
+        ("pages/inpainting.py", "Inpainting", ":material/healing:",
+         "Generate, draw or upload a mask; Telea, Navier–Stokes, FSR, shift-map, biharmonic, k-NN and a neural painter."),
         ("pages/diffusion_sketch.py", "Diffusion & sketch", ":material/gradient:",
          "Perona–Malik diffusion (numpy and OpenCV) against a Gaussian blur, PSNR per iteration, pencil sketches."),
         ("pages/learned_restoration.py", "Learned restoration", ":material/model_training:",
