@@ -11,6 +11,7 @@ from ui.plots import lines
 from ui.task_runs import pick_and_run
 
 KEY = "ae"
+COLOURS = ("#4c78a8", "#f58518", "#54a24b")
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -52,10 +53,11 @@ def outliers_section() -> None:
     percentile = st.slider("Flag as outlier above this percentile of the error", 80.0, 99.9, 98.0, 0.1,
                            key=f"{KEY}.pct")
     figure = go.Figure()
-    for r in ok:
-        figure.add_trace(go.Histogram(x=r.image, name=r.method.label, opacity=0.6, nbinsx=80))
-        figure.add_vline(x=threshold_at(r.image, percentile), line_dash="dash",
-                         annotation_text=f"{r.method.label[:12]} {percentile:g}%")
+    for r, colour, position in zip(ok, COLOURS, ("top right", "bottom right")):
+        figure.add_trace(go.Histogram(x=r.image, name=r.method.label, opacity=0.55, nbinsx=80, marker_color=colour))
+        figure.add_vline(x=threshold_at(r.image, percentile), line_dash="dash", line_color=colour,
+                         annotation_text=f"{percentile:g}th percentile", annotation_position=position,
+                         annotation_font_color=colour)
     figure.update_layout(barmode="overlay", height=340, title="Reconstruction error (per-image MSE)",
                          xaxis_title="MSE", yaxis_title="digits", yaxis_type="log", margin=dict(l=10, r=10, t=40, b=10))
     st.plotly_chart(figure, width="stretch", key=f"{KEY}.hist")

@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 
-from tests.pages.helpers import errors, open_page
+from tests.pages.helpers import errors, imports_tensorflow, open_page
 
 PAGE = "pages/regions_skin_video.py"
 TAB = "rsv.section"
