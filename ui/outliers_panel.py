@@ -8,7 +8,7 @@ import streamlit as st
 from core.outliers import CORRUPTIONS, detection_scores, load_digit_samples, threshold_at
 from core.registry import OUTLIERS
 from ui.plots import lines
-from ui.task_runs import pick_and_run
+from ui.task_runs import pick_and_run, successes
 
 KEY = "ae"
 COLOURS = ("#4c78a8", "#f58518", "#54a24b")
@@ -44,10 +44,7 @@ def outliers_section() -> None:
         return
     results = pick_and_run(OUTLIERS, (data.samples,), defaults=["autoencoder", "pca_recon"], key=KEY,
                            label="reconstruction models")
-    for r in results:
-        if not r.ok:
-            st.error(f"**{r.method.label}**: {r.error}")
-    ok = [r for r in results if r.ok]
+    ok = successes(results)
     if not ok:
         return
     percentile = st.slider("Flag as outlier above this percentile of the error", 80.0, 99.9, 98.0, 0.1,

@@ -10,7 +10,7 @@ from core.regions import THRESHOLDS, binarize, filter_by_area, label_overlay, re
 from core.registry import COMPONENTS
 from core.segmentation.metrics import agreement
 from ui.inputs import pick_image
-from ui.task_runs import pick_and_run
+from ui.task_runs import pick_and_run, successes
 
 KEY = "cc"
 PROPERTIES = {"area": "Area (px)", "eccentricity": "Eccentricity", "solidity": "Solidity",
@@ -42,10 +42,7 @@ def components_section() -> None:
         return
     results = pick_and_run(COMPONENTS, (mask,), defaults=["cc_skimage", "cc_scipy", "cc_opencv"], key=KEY,
                            label="labelling libraries")
-    ok = [r for r in results if r.ok]
-    for r in results:
-        if not r.ok:
-            st.error(f"**{r.method.label}**: {r.error}")
+    ok = successes(results)
     if not ok:
         return
     default_min = max(5, round(100 * (max(image.shape[:2]) / 512) ** 2))  # the book's 100 px, scaled

@@ -39,3 +39,11 @@ def pick_and_run(task: Task, inputs: tuple, *, defaults: list[str], key: str,
         return []
     params = tune(methods)
     return [run_method(m, inputs, params[m.key]) for m in methods]
+
+
+def successes(results: list[RunResult]) -> list[RunResult]:
+    """Show each failed run's message in an error box; return the runs that worked."""
+    for result in results:
+        if not result.ok:
+            st.error(f"**{result.method.label}**: {result.error}")
+    return [r for r in results if r.ok]

@@ -8,7 +8,7 @@ from core.image import digest
 from core.registry import BACKGROUND_SUBTRACTION
 from core.video_bg import encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video
 from ui.plots import lines
-from ui.task_runs import pick_and_run
+from ui.task_runs import pick_and_run, successes
 
 KEY = "vid"
 VIDEO_TYPES = ["mp4", "avi", "mov", "mkv", "webm", "m4v", "mpg", "mpeg", "gif"]
@@ -72,12 +72,8 @@ def video_section() -> None:
         return
     st.caption(f"{len(frames)} frames of {frames.shape[2]}×{frames.shape[1]} px"
                + (" with known foreground masks (synthetic)." if truth is not None else "."))
-    results = [r for r in pick_and_run(BACKGROUND_SUBTRACTION, (frames,), defaults=["mog2", "knn", "approx_median"],
-                                       key=KEY, label="background models")]
-    for r in results:
-        if not r.ok:
-            st.error(f"**{r.method.label}**: {r.error}")
-    ok = [r for r in results if r.ok]
+    ok = successes(pick_and_run(BACKGROUND_SUBTRACTION, (frames,), defaults=["mog2", "knn", "approx_median"],
+                                key=KEY, label="background models"))
     if not ok:
         return
     warmup = min(20, len(frames) // 3)
