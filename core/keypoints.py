@@ -487,14 +487,23 @@ def repeatability_curves(image: np.ndarray, keys: list[str], *, kind: str = "rot
                          tolerance: float = 3.0, seed: int = 0,
                          progress: Callable[[float, str], None] | None = None) -> dict[str, list[float]]:
     """Repeatability of each detector (method key) at each strength of one synthetic transform.
-    A detector that finds nothing at some strength scores 0 there."""
+    A detector that finds nothing at some strength scores 0 there; one that finds nothing in the
+    original image gets NaN everywhere."""
     strengths = TRANSFORMS[kind][1] if strengths is None else strengths
     methods = [get_method(KEYPOINTS, key) for key in keys]
-    base = {m.key: m.run(image, params=(params or {}).get(m.key)).extras["keypoints"] for m in methods}
+    base = {}
+    for m in methods:
+        try:
+            base[m.key] = m.run(image, params=(params or {}).get(m.key)).extras["keypoints"]
+        except ValueError:
+            base[m.key] = None
     curves: dict[str, list[float]] = {m.key: [] for m in methods}
     for i, strength in enumerate(strengths):
         moved, matrix = transform_image(image, kind, float(strength), seed=seed)
         for m in methods:
+            if base[m.key] is None:
+                curves[m.key].append(float("nan"))
+                continue
             try:
                 found = m.run(moved, params=(params or {}).get(m.key)).extras["keypoints"]
                 score = repeatability(base[m.key], found, matrix, image.shape[:2], tolerance=tolerance)

@@ -2,6 +2,7 @@
 and repeatability charts."""
 from __future__ import annotations
 
+import contextvars
 import json
 
 import numpy as np
@@ -127,9 +128,10 @@ def repeatability_panel(image: np.ndarray, methods: list[Method], current: dict,
     st.caption(f"Each detector runs on the image ({small.shape[1]}×{small.shape[0]}) and on transformed copies; "
                "a keypoint counts as repeated when one is found within 3 px of where the known transform sends it.")
     bar = st.progress(0.0, text="Measuring repeatability…")
+    context = contextvars.copy_context()  # updates run outside the cached call, so they are not replayed
     curves = _curves(digest(small), tuple(m.key for m in usable), kind,
                      json.dumps({m.key: current.get(m.key, {}) for m in usable}, sort_keys=True, default=str),
-                     small, lambda fraction, message: bar.progress(fraction, text=message))
+                     small, lambda fraction, message: context.run(bar.progress, fraction, text=message))
     bar.empty()
     label, strengths, unit = TRANSFORMS[kind]
     fig = go.Figure([go.Scatter(x=list(strengths), y=curves[m.key], mode="lines+markers", name=m.label)

@@ -2,6 +2,8 @@
 the small VoxelMorph-style network trained on digits (TensorFlow, imported only when training)."""
 from __future__ import annotations
 
+import contextvars
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -70,7 +72,8 @@ def voxelmorph_panel(*, key: str) -> None:
     if st.button("Train (TensorFlow; takes a while)", key=f"{key}.train", type="primary",
                  icon=":material/model_training:"):
         bar = st.progress(0.0, text="Loading TensorFlow…")
-        _trained(*settings, lambda f, m: bar.progress(f, text=m))
+        context = contextvars.copy_context()  # updates run outside the cached call, so they are not replayed
+        _trained(*settings, lambda f, m: context.run(bar.progress, f, text=m))
         bar.empty()
         st.session_state[state] = settings
     if st.session_state.get(state) != settings:

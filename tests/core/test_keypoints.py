@@ -73,3 +73,11 @@ def test_repeatability_curves_fall_with_noise(textured):
     curves = repeatability_curves(textured, ["harris", "sift"], kind="noise", strengths=(0.0, 0.2))
     for values in curves.values():
         assert values[0] >= 0.99 and values[1] < values[0]
+
+
+def test_a_detector_that_finds_nothing_gets_an_empty_curve():
+    from core.gallery import zone_plate
+
+    curves = repeatability_curves(zone_plate(128), ["harris", "fast"], kind="blur", strengths=(0.0, 2.0),
+                                  params={"fast": {"threshold": 100}})
+    assert np.isnan(curves["fast"]).all() and not np.isnan(curves["harris"]).any()

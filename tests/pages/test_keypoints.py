@@ -1,0 +1,50 @@
+import re
+
+from tests.pages.helpers import errors, imports_tensorflow, open_page
+
+PAGE = "pages/keypoints.py"
+SMALL = {"kp.max_side": "128"}
+
+
+def counts(at) -> list[int]:
+    return [int(m.value.split("**")[1]) for m in at.markdown if re.match(r"^\*\*\d+\*\* keypoints · ", m.value)]
+
+
+def test_defaults_show_four_detectors_with_counts_and_charts():
+    at = open_page(PAGE, SMALL)
+    assert not at.exception, at.exception
+    assert not errors(at), errors(at)
+    assert len(counts(at)) == 4 and all(c > 0 for c in counts(at))
+    assert len(at.get("plotly_chart")) >= 3  # counts, eigenvalue scatter, repeatability
+    table = at.dataframe[0].value  # sub-pixel accuracy: refinement beats the blob centroids
+    errors_px = dict(zip(table["points"], table["mean error (px)"]))
+    assert errors_px["cornerSubPix"] < 0.5 * errors_px["blob centroids"]
+
+
+def test_a_stricter_threshold_finds_fewer_corners():
+    at = open_page(PAGE, SMALL)
+    before = counts(at)[0]  # Harris comes first
+    at.slider(key="harris.threshold").set_value(0.2).run()
+    assert not at.exception
+    assert counts(at)[0] < before
+
+
+def test_all_detectors_run_and_a_textureless_result_is_a_message():
+    at = open_page(PAGE, SMALL)
+    at.sidebar.selectbox(key="kp.sample").set_value("synthetic zone plate").run()
+    at.multiselect(key="kp.methods").set_value(["fast", "orb", "sift", "akaze", "brisk", "orb_skimage",
+                                                 "harris_subpix"]).run()
+    at.slider(key="fast.threshold").set_value(100).run()
+    assert not at.exception, at.exception
+    assert any("FAST found no keypoints" in e for e in errors(at)), errors(at)
+    assert len(counts(at)) == 6  # the other detectors still show
+
+
+def test_repeatability_switches_transform():
+    at = open_page(PAGE, SMALL)
+    at.radio(key="kp.repeat.kind").set_value("blur").run()
+    assert not at.exception and not errors(at)
+
+
+def test_tensorflow_is_not_imported():
+    assert not imports_tensorflow(PAGE, SMALL)
