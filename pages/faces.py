@@ -19,7 +19,7 @@ choice = pick_image(key="fc", default="astronaut", gray_default=False)
 st.sidebar.header("Identities for recognition")
 IDS = ["Synthetic (from lfw_subset)", "Upload a zip"]
 ids = st.sidebar.radio("Identity set", IDS, key="fc.ids", bind="query-params")
-face_set, set_error = None, None
+face_set, set_error, upload_missing = None, None, False
 if ids == IDS[0]:
     n_ids = st.sidebar.slider("Identities", 2, 30, 10, key="fc.n_ids", bind="query-params")
     per_id = st.sidebar.slider("Images per identity", 4, 30, 12, key="fc.per_id", bind="query-params")
@@ -33,6 +33,7 @@ else:
                              help="For photos that are not face crops already.")
     st.sidebar.download_button("Example zip (3 synthetic people)", example_zip(), "faces_example.zip",
                                mime="application/zip", key="fc.example", icon=":material/download:")
+    upload_missing = upload is None
     if upload is None:
         set_error = "Upload a zip with one folder per person (the folder name is the person's label)."
     else:
@@ -53,9 +54,10 @@ with detect:
 
 with recognise:
     method_cards(methods_for(RECOGNIZE_FACES))
-    if set_error:
-        st.error(set_error) if face_set is None and ids == IDS[1] and "Upload a zip" not in set_error \
-            else st.info(set_error)
+    if set_error and upload_missing:
+        st.info(set_error, icon=":material/folder_zip:")
+    elif set_error:
+        st.error(set_error)
     if face_set is not None:
         if face_set.synthetic:
             st.warning("**Synthetic identities.** No bundled data set has several photos per person, so each "

@@ -1,0 +1,66 @@
+"""Faces page: detection on the astronaut, held-out recognition on synthetic identities (labelled as such),
+NMF parts and curve, the Gabor bank; the zip input's messages."""
+import numpy as np
+
+from tests.pages.helpers import errors, image_captions, open_page
+
+PAGE = "pages/faces.py"
+SMALL = {"fc.max_side": "256", "fc.n_ids": "5", "fc.per_id": "8"}
+
+
+def _accuracies(at) -> dict[str, float]:
+    return {m.label: float(m.value.rstrip("%")) / 100 for m in at.metric}
+
+
+def test_defaults_detect_recognise_and_decompose():
+    at = open_page(PAGE, SMALL)
+    assert not at.exception, at.exception
+    assert not errors(at), errors(at)
+    texts = [m.value for m in at.markdown]
+    assert sum(t.startswith("**1 face**") for t in texts) == 2  # Haar and LBP both find the astronaut
+    assert any("Synthetic identities" in w.value for w in at.warning)
+    accuracies = _accuracies(at)
+    assert len(accuracies) == 3
+    assert accuracies["LBPH (OpenCV contrib)"] > 0.5  # chance is 20% with 5 identities
+    captions = image_captions(at)
+    assert any(c.startswith("The 25 parts") for c in captions)
+    assert any(c.startswith("Kernels") for c in captions)
+    assert len(at.get("plotly_chart")) >= 4  # detection bars, accuracy bars, confusion matrices, NMF curve
+
+
+def test_changing_k_and_the_identity_set():
+    at = open_page(PAGE, SMALL)
+    at.slider(key="fc.nmf.k").set_value(9).run()
+    assert not at.exception
+    assert any(c.startswith("The 9 parts") for c in image_captions(at))
+    before = _accuracies(at)
+    at.sidebar.slider(key="fc.strength").set_value(0.25).run()  # barely varied copies: easier
+    after = _accuracies(at)
+    assert not at.exception and after != before
+    assert after["LBPH (OpenCV contrib)"] >= 0.9
+
+
+def test_zip_mode_without_an_upload_explains_the_format():
+    at = open_page(PAGE, {"fc.ids": "Upload a zip", "fc.max_side": "256"})
+    assert not at.exception, at.exception
+    assert any("one folder per person" in i.value for i in at.info)
+    assert len(at.get("download_button")) >= 1  # the example zip
+
+
+def test_bad_zips_give_messages_the_page_can_show():
+    # AppTest cannot upload files: check the cached loader the page calls
+    from core.faces import make_zip
+    from core.image import digest
+    from ui.face_panels import zip_set
+
+    for data, expected in ((b"not a zip", "not a zip"),
+                           (make_zip({"solo": [np.full((8, 8), 0.5, np.float32)] * 3}), "at least two identities")):
+        face_set, error = zip_set(digest(np.frombuffer(data, np.uint8)), False, data)
+        assert face_set is None and expected in error
+
+
+def test_a_tiny_working_size_shows_no_faces_without_breaking():
+    at = open_page(PAGE, {"fc.max_side": "128", "fc.n_ids": "3", "fc.per_id": "4"})
+    assert not at.exception, at.exception
+    texts = [m.value for m in at.markdown]
+    assert any(t.startswith("**0 faces**") for t in texts)  # the 128-px astronaut's face is below 30 px
