@@ -1,0 +1,76 @@
+"""The Inpainting page in real Chromium: defaults show in-mask scores, and strokes drawn on the canvas
+become the mask (applied with one button, not on every stroke) and change the results."""
+import re
+
+import pytest
+
+from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+
+pytestmark = pytest.mark.e2e
+
+
+def _metric_texts(page) -> list[str]:
+    return [t for t in page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
+            if t.startswith("PSNR") and "Mask PSNR" in t]
+
+
+def _stroke(page, canvas, start: tuple[float, float], end: tuple[float, float], steps: int = 12) -> None:
+    box = canvas.bounding_box()
+    x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, steps + 1):
+        page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+
+
+def test_inpainting_defaults_show_whole_and_in_mask_scores(page, app_url):
+    page.goto(f"{app_url}/inpainting?inp.max_side=128")
+    wait_until_idle(page)
+    assert_no_errors(page)
+    texts = _metric_texts(page)
+    assert len(texts) == 5, texts  # the masked input plus four methods
+    assert all(re.search(r"Mask PSNR \d+\.\d+ dB", t) for t in texts), texts
+    screenshot(page, "inpainting")
+
+
+def test_drawing_strokes_on_the_canvas_changes_the_result(page, app_url):
+    page.goto(f"{app_url}/inpainting?inp.max_side=256&inp.mask.source=Draw")
+    wait_until_idle(page)
+    assert_no_errors(page)
+    page.get_by_text(re.compile("The mask is empty")).first.wait_for(state="visible")
+    assert _metric_texts(page) == []
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(state="visible")  # the component renders a moment after the script ends
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    apply = page.get_by_role("button", name=re.compile("Inpaint with these strokes"))
+
+    _stroke(page, canvas, (0.2, 0.3), (0.7, 0.35))
+    wait_until_idle(page)
+    page.get_by_text(re.compile("New strokes: press the button")).first.wait_for(state="visible")
+    assert _metric_texts(page) == [], "a stroke alone must not rerun the methods"
+    apply.click()
+    page.wait_for_timeout(500)
+    wait_until_idle(page)
+    assert_no_errors(page)
+    page.get_by_text(re.compile("Mask PSNR")).first.wait_for(state="visible")
+    first = _metric_texts(page)
+    assert len(first) == 5, first
+
+    canvas = page.locator("canvas.upper-canvas").first
+    _stroke(page, canvas, (0.3, 0.6), (0.8, 0.75))
+    wait_until_idle(page)
+    page.get_by_text(re.compile("New strokes: press the button")).first.wait_for(state="visible")
+    assert _metric_texts(page) == first, "results change only when the strokes are applied"
+    page.get_by_role("button", name=re.compile("Inpaint with these strokes")).click()
+    page.wait_for_timeout(500)
+    wait_until_idle(page)
+    assert_no_errors(page)
+    second = _metric_texts(page)
+    assert len(second) == 5 and second != first, (first, second)
+    page.get_by_text(re.compile("Results are up to date")).first.wait_for(state="visible")
+    screenshot(page, "inpainting-drawn")
