@@ -105,7 +105,7 @@ with sparse_tab:
     rho = c2.select_slider("Target activation ρ", [0.01, 0.02, 0.05, 0.1, 0.2], 0.05, key="lr.sp.rho", **q)
     beta = c3.slider("Sparsity weight β", 0.0, 5.0, 3.0, 0.5, key="lr.sp.beta", **q)
     sp_sigma = c4.slider("Noise σ", 0.0, 0.5, 0.15, 0.05, key="lr.sp.sigma", **q)
-    sp_epochs = c5.slider("Epochs", 1, 100, 40, key="lr.sp.epochs", **q)
+    sp_epochs = c5.slider("Epochs", 1, 100, 30, key="lr.sp.epochs", **q)
     sp_settings = SparseTraining(SparseConfig(hidden=hidden, rho=rho, beta=beta), sigma=sp_sigma, epochs=sp_epochs)
     sparse = _job("sparse", repr(sp_settings), sp_settings)
     training_monitor(sparse, key="lr.sp")
