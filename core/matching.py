@@ -140,12 +140,14 @@ def fit(matches: Matches, *, model: str = "homography", estimator: str = "RANSAC
 
 def draw_matches(fixed: np.ndarray, moving: np.ndarray, matches: Matches, inliers: np.ndarray | None = None,
                  *, limit: int = 300) -> np.ndarray:
-    """Fixed on the left, moving on the right; inliers green, outliers red (at most `limit` lines)."""
+    """Fixed on the left, moving on the right; inliers green, outliers red (at most `limit` lines).
+    Images under 192 px are enlarged by an integer factor first, so the lines stay thin."""
     import cv2
 
     from core.image import to_rgb
 
-    left, right = to_uint8(to_rgb(fixed)), to_uint8(to_rgb(moving))
+    factor = max(1, 384 // max(fixed.shape[0], moving.shape[0]))  # thin lines even on small images
+    left, right = (np.kron(to_uint8(to_rgb(x)), np.ones((factor, factor, 1), np.uint8)) for x in (fixed, moving))
     height = max(left.shape[0], right.shape[0])
     canvas = np.zeros((height, left.shape[1] + right.shape[1], 3), np.uint8)
     canvas[:left.shape[0], :left.shape[1]] = left
@@ -155,8 +157,8 @@ def draw_matches(fixed: np.ndarray, moving: np.ndarray, matches: Matches, inlier
     thickness = max(1, round(height / 512))
     for index in order:
         m, f = matches.pairs[index]
-        x1, y1 = matches.fixed.points[f]
-        x2, y2 = matches.moving.points[m]
+        x1, y1 = (matches.fixed.points[f] + 0.5) * factor - 0.5
+        x2, y2 = (matches.moving.points[m] + 0.5) * factor - 0.5
         color = (60, 220, 60) if inliers[index] else (235, 60, 60)
         start, end = (int(round(x1)), int(round(y1))), (int(round(x2 + left.shape[1])), int(round(y2)))
         cv2.line(canvas, start, end, color, thickness, cv2.LINE_AA)

@@ -48,7 +48,9 @@ def harris_probe(image: np.ndarray, params: dict, *, key: str) -> None:
     left, right = st.columns([1, 1])
     with left:
         st.caption("Click a pixel (point tool) to inspect its structure tensor.")
-        points = point_canvas(image, key=f"{key}.canvas", max_width=420)
+        factor = max(1, 420 // max(image.shape[:2]))  # small working images are enlarged to be clickable
+        shown = np.kron(image, np.ones((factor, factor), np.float32)) if factor > 1 else image
+        points = [(px / factor, py / factor) for px, py in point_canvas(shown, key=f"{key}.canvas", max_width=420)]
     x, y = points[-1] if points else (image.shape[1] / 2, image.shape[0] / 2)
     probe = structure_tensor_at(image, x, y, **options)
     samples = eigenvalue_samples(image, **options)
@@ -56,10 +58,9 @@ def harris_probe(image: np.ndarray, params: dict, *, key: str) -> None:
         where = "clicked pixel" if points else "image centre (click to choose)"
         st.markdown(f"**({probe['x']}, {probe['y']})**, {where}: **{probe['verdict']}**")
         tensor = probe["tensor"]
-        st.latex(r"M = \begin{pmatrix} %.3g & %.3g \\ %.3g & %.3g \end{pmatrix},\quad "
-                 r"\lambda_1 = %.3g,\ \lambda_2 = %.3g,\ R = %.3g"
-                 % (tensor[0, 0], tensor[0, 1], tensor[1, 0], tensor[1, 1], *probe["eigenvalues"],
-                    probe["response"]))
+        st.latex(r"M = \begin{pmatrix} %.3g & %.3g \\ %.3g & %.3g \end{pmatrix}"
+                 % (tensor[0, 0], tensor[0, 1], tensor[1, 0], tensor[1, 1]))
+        st.latex(r"\lambda_1 = %.3g,\quad \lambda_2 = %.3g,\quad R = %.3g" % (*probe["eigenvalues"], probe["response"]))
         st.plotly_chart(eigen_scatter(samples, probe), width="stretch", key=f"{key}.scatter")
 
 
