@@ -1,0 +1,85 @@
+"""Slicing & thresholding, clustering and superpixel pages in real Chromium: they load without an error
+box and show their results; drawing an ROI rectangle changes the thresholding page's output."""
+import re
+
+import pytest
+
+from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+
+pytestmark = pytest.mark.e2e
+
+CAPTION = re.compile(r"\d+ segments? · \d+\.\d+ s")
+
+
+def _result_captions(page) -> list[str]:
+    texts = page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
+    return [t for t in texts if CAPTION.search(t)]
+
+
+def _drag(page, canvas, start: tuple[float, float], end: tuple[float, float]) -> None:
+    box = canvas.bounding_box()
+    x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
+    x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+
+
+def _roi_text(page) -> str:
+    return page.get_by_text(re.compile(r"^ROI: ")).first.inner_text()
+
+
+def _settle(page, ready, timeout: float = 90) -> None:
+    """Wait until the app is idle and `ready()` holds: canvases mount late and trigger another rerun."""
+    import time
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        wait_until_idle(page)
+        if ready():
+            return
+        page.wait_for_timeout(500)
+
+
+def test_thresholding_page_and_roi_rectangle(page, app_url):
+    page.goto(f"{app_url}/thresholding?th.max_side=256")
+    _settle(page, lambda: len(_result_captions(page)) == 4)
+    assert_no_errors(page)
+    assert len(_result_captions(page)) == 4
+    screenshot(page, "thresholding")
+    page.get_by_role("tab", name=re.compile("Gray-level slicing")).click()
+    wait_until_idle(page)
+    before = _roi_text(page)
+    assert "the whole image" in before
+    canvas = page.locator("canvas.upper-canvas >> visible=true").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    wait_until_idle(page)
+    _drag(page, canvas, (0.2, 0.2), (0.7, 0.6))
+    _settle(page, lambda: _roi_text(page) != before, timeout=30)
+    assert_no_errors(page)
+    after = _roi_text(page)
+    assert after != before and "rectangle x=" in after, after
+    screenshot(page, "thresholding-roi")
+
+
+def test_clustering_page_shows_clusters_and_their_colours(page, app_url):
+    page.goto(f"{app_url}/clustering?cl.max_side=128")
+    _settle(page, lambda: len(_result_captions(page)) == 4)
+    assert_no_errors(page)
+    captions = _result_captions(page)
+    assert len(captions) == 4 and all("IoU" in c for c in captions), captions
+    assert page.get_by_text("Cluster colours and sizes").first.is_visible()
+    screenshot(page, "clustering")
+
+
+def test_superpixels_page_shows_segment_counts(page, app_url):
+    page.goto(f"{app_url}/superpixels?sp.max_side=128")
+    _settle(page, lambda: len(_result_captions(page)) == 4)
+    assert_no_errors(page)
+    assert len(_result_captions(page)) == 4
+    screenshot(page, "superpixels")
