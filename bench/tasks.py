@@ -141,6 +141,7 @@ def _deblur_degradation(args: argparse.Namespace) -> Degradation:
 from bench.setup_inpaint import SETUP as INPAINT_SETUP  # noqa: E402  (it uses the classes above)
 from bench.setup_segment import SETUP as SEGMENT_SETUP  # noqa: E402
 from bench.setup_register import SETUP as REGISTER_SETUP  # noqa: E402
+from bench.setup_pixel_segment import CLUSTER_SETUP, SUPERPIXELS_SETUP, THRESHOLD_SETUP  # noqa: E402
 
 SETUPS: dict[str, TaskSetup] = {
     setup.task.name: setup
@@ -152,6 +153,9 @@ SETUPS: dict[str, TaskSetup] = {
                   _deblur_arguments, _deblur_degradation),
         INPAINT_SETUP,
         SEGMENT_SETUP,
+        THRESHOLD_SETUP,
+        CLUSTER_SETUP,
+        SUPERPIXELS_SETUP,
         REGISTER_SETUP,
     )
 }

@@ -12,7 +12,9 @@ OWN_DEFAULT_TESTS = {"components": "test_regions.py", "skin": "test_skin.py",
                      "stitch": "test_panorama.py", "recognize_faces": "test_faces.py", "detect_faces": "test_faces.py",
                      "detect_people": "test_pedestrians.py", "keypoints": "test_keypoints.py",
                      "register": "test_registration.py", "align_channels": "test_registration.py",
-                     "segment": "test_interactive_segmentation.py", "background": "test_interactive_segmentation.py"}
+                     "segment": "test_interactive_segmentation.py", "background": "test_interactive_segmentation.py",
+                     "threshold": "test_threshold.py", "cluster": "test_clustering.py",
+                     "superpixels": "test_superpixels.py"}
 ALL = [(task, m.key) for task in TASKS if task not in OWN_DEFAULT_TESTS for m in methods_for(task)]
 
 

@@ -134,3 +134,18 @@ def test_gray_images_work():
     for method in methods_for(CLUSTER):
         inputs = (gray, cl.patches_from_mask(objects_scene(64, seed=3)[1])) if method.needs else (gray,)
         assert method.run(*inputs).image.shape == gray.shape
+
+
+@pytest.mark.parametrize("color", [False, True], ids=["gray", "rgb"])
+@pytest.mark.parametrize("key", [m.key for m in methods_for(CLUSTER)])
+def test_every_method_runs_with_defaults(key, color):
+    clean = objects_scene(64, seed=6)
+    image = clean[0] if color else clean[0].mean(axis=2).astype(np.float32)
+    method = get_method(CLUSTER, key)
+    inputs = (image, cl.patches_from_mask(clean[1])) if method.needs else (image,)
+    frozen = [x.copy() for x in inputs]
+    calls = []
+    out = method.run(*inputs, progress=lambda f, m="": calls.append(f))
+    assert out.image.shape == image.shape[:2] and out.image.dtype == np.int32 and out.image.min() >= 0
+    assert all(np.array_equal(a, b) for a, b in zip(frozen, inputs))
+    assert not method.slow or calls, "a slow method reports progress"

@@ -94,3 +94,19 @@ def test_gray_input_and_inputs_untouched(scene):
 def test_tiny_image_is_a_clear_message():
     with pytest.raises(ValueError, match="at least 4×4"):
         get_method(SUPERPIXELS, "slic").run(np.zeros((2, 2, 3), np.float32))
+
+
+@pytest.mark.parametrize("color", [False, True], ids=["gray", "rgb"])
+@pytest.mark.parametrize("key", [m.key for m in methods_for(SUPERPIXELS)])
+def test_every_method_runs_with_defaults(key, color):
+    from core.gallery import load_sample
+
+    clean = load_sample("astronaut")[100:164, 180:244]
+    image = clean if color else clean.mean(axis=2).astype(np.float32)
+    frozen = image.copy()
+    method = get_method(SUPERPIXELS, key)
+    calls = []
+    out = method.run(image, progress=lambda f, m="": calls.append(f))
+    assert out.image.shape == image.shape[:2] and out.image.dtype == np.int32 and out.image.min() == 1
+    assert np.array_equal(image, frozen)
+    assert not method.slow or calls, "a slow method reports progress"

@@ -162,3 +162,14 @@ def test_shade_darkens_one_side():
     shaded = th.shade(image, strength=1.0)
     assert shaded[:, 0].max() == 0.0 and shaded[:, -1].min() == pytest.approx(0.8)
     assert np.array_equal(th.shade(image, strength=0.0), image)
+
+
+@pytest.mark.parametrize("color", [False, True], ids=["gray", "rgb"])
+@pytest.mark.parametrize("key", [m.key for m in methods_for(THRESHOLD)])
+def test_every_method_runs_with_defaults(key, color):
+    clean = load_sample("astronaut")[100:164, 180:244]
+    image = clean if color else clean.mean(axis=2).astype(np.float32)
+    frozen = image.copy()
+    out = get_method(THRESHOLD, key).run(image, progress=lambda f, m="": None)
+    assert out.image.shape == image.shape[:2] and out.image.dtype == bool
+    assert np.array_equal(image, frozen)
