@@ -120,8 +120,11 @@ def train_and_map(image: np.ndarray, scribbles: np.ndarray, model, *, space: str
     colour_skin = model.predict(features(palette, space=space, features=features_))
     skin = colour_skin[inverse].reshape(rgb.shape[:2]).astype(np.float32)
     n_skin_test = int(labels[test].sum())
+    skin_rgb = rgb.reshape(-1, 3)[scribbles.ravel() == SKIN_LABEL][None]  # (1, n, 3): a one-row image
+    brightness = float(np.median(features(skin_rgb, space=space)[:, 0 if space == "YCrCb" else -1]))
     return Output(skin, {"accuracy": accuracy, "train pixels": int(len(train)), "test pixels": int(len(test)),
-                         "test skin pixels": n_skin_test, "skin fraction": float(skin.mean())})
+                         "test skin pixels": n_skin_test, "skin fraction": float(skin.mean()), "model": model,
+                         "skin brightness": brightness})
 
 
 @method(task=SKIN, key="naive_bayes", label="Gaussian naive Bayes", book="4.1", params=list(COMMON),
@@ -167,20 +170,55 @@ def random_forest(image, scribbles, *, space="YCrCb", features="all", holdout=0.
 
 
 @method(task=SKIN, key="svm", label="SVM (RBF kernel)", book="4.1",
-        params=list(COMMON) + [Param("C", "C (margin penalty)", 3.0, min=0.01, max=100.0, log=True),
-                               Param("gamma", "γ (kernel width)", 10.0, min=0.1, max=300.0, log=True,
-                                     help="Larger γ gives a wigglier boundary.")],
+        params=list(COMMON) + [Param("C", "C (margin penalty)", 10.0, min=0.1, max=1000.0, log=True),
+                               Param("gamma", "γ (kernel width)", 1.0, min=0.01, max=100.0, log=True,
+                                     help="On standardised features; larger γ gives a wigglier boundary.")],
         summary="A maximum-margin boundary in an RBF feature space, trained on up to 2000 stroke pixels.",
         explanation="The support-vector machine finds the boundary with the widest margin between skin and "
-                    "non-skin pixels after an implicit Gaussian-kernel mapping. Prediction runs on the image's "
-                    "distinct colours (6 bits a channel) to stay fast.",
-        latex=r"f(x)=\operatorname{sign}\Big(\sum_i \alpha_i y_i\, e^{-\gamma\|x-x_i\|^2}+b\Big)")
-def svm(image, scribbles, *, space="YCrCb", features="all", holdout=0.3, seed=0, C=3.0, gamma=10.0):
+                    "non-skin pixels after an implicit Gaussian-kernel mapping. Features are standardised first "
+                    "(skin chroma is a tight cluster, so a kernel width in raw units would be arbitrary). "
+                    "Prediction runs on the image's distinct colours (6 bits a channel) to stay fast.",
+        latex=r"f(x)=\operatorname{sign}\Big(\sum_i \alpha_i y_i\, e^{-\gamma\|z(x)-z(x_i)\|^2}+b\Big),"
+              r"\quad z=\tfrac{x-\mu}{\sigma}")
+def svm(image, scribbles, *, space="YCrCb", features="all", holdout=0.3, seed=0, C=10.0, gamma=1.0):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
     from sklearn.svm import SVC
 
-    model = SVC(C=C, gamma=gamma, random_state=seed)
+    model = make_pipeline(StandardScaler(), SVC(C=C, gamma=gamma, random_state=seed))
     return train_and_map(image, scribbles, model, space=space, features_=features, holdout=holdout, seed=seed,
                          max_train=2000)
+
+
+def decision_slice(model, *, space: str = "YCrCb", features_: str = "all", brightness: float = 0.5,
+                   steps: int = 101, x_range: tuple[float, float] | None = None,
+                   y_range: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                                        tuple[str, str]]:
+    """A trained model's decision over the chroma plane (the book's Figure 4.2), at a fixed brightness.
+
+    YCrCb: x = Cb, y = Cr on the 0-255 scale. HSV: x = hue in degrees, y = saturation in [0, 1].
+    `brightness` (Y or V in [0, 1]) is used only when the model was trained on all three channels.
+    `x_range`/`y_range` zoom on part of the plane (default: all of it).
+    Returns (x values, y values, skin prediction (steps, steps) with rows along y, axis names).
+    """
+    if space not in SPACES:
+        raise ValueError(f"Unknown colour space {space!r}; choose YCrCb or HSV.")
+    if space == "YCrCb":
+        xs, ys = np.linspace(*(x_range or (0, 255)), steps), np.linspace(*(y_range or (0, 255)), steps)
+        cb, cr = np.meshgrid(xs / 255.0, ys / 255.0)
+        columns = [cr.ravel(), cb.ravel()]
+        if features_ == "all":
+            columns.insert(0, np.full(cr.size, brightness))
+        names = ("Cb", "Cr")
+    else:
+        xs, ys = np.linspace(*(x_range or (0, 360)), steps), np.linspace(*(y_range or (0, 1)), steps)
+        hue, saturation = np.meshgrid(np.radians(xs), ys)
+        columns = [0.5 + 0.5 * np.cos(hue.ravel()), 0.5 + 0.5 * np.sin(hue.ravel()), saturation.ravel()]
+        if features_ == "all":
+            columns.append(np.full(hue.size, brightness))
+        names = ("hue (°)", "saturation")
+    grid = np.stack(columns, axis=1).astype(np.float32)
+    return xs, ys, model.predict(grid).reshape(steps, steps).astype(np.float32), names
 
 
 # Example strokes on scikit-image's astronaut (512×512), as polylines in (x, y) pixel coordinates.

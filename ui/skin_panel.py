@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.express as px
 import streamlit as st
 
+from core.image import encode_png
 from core.registry import SKIN
 from core.skin import NON_SKIN, SKIN_LABEL, check_scribbles, example_scribbles, merge_scribbles
 from ui.canvas import scribble_canvas
@@ -112,22 +112,54 @@ def skin_section() -> None:
         st.caption(f"Accuracy is measured on {first['test pixels']} stroke pixels ({first['test skin pixels']} "
                    f"skin) held out in whole {12}×{12} tiles and never used for training; "
                    f"{first['train pixels']} pixels trained each model.")
-        _feature_scatter(image, scribbles, ok[0].params)
+        best = max(ok, key=lambda r: r.output.extras["accuracy"])
+        st.download_button(f"Download the skin mask of the most accurate model ({best.method.label}, PNG)",
+                           encode_png(best.image), "skin_mask.png", "image/png", key=f"{KEY}.download",
+                           icon=":material/download:")
+        _decision_regions(image, scribbles, ok)
 
 
-def _feature_scatter(image: np.ndarray, scribbles: np.ndarray, params: dict) -> None:
-    """The stroke pixels in the first two chroma features: how separable the classes are."""
-    from core.skin import features
+def _decision_regions(image: np.ndarray, scribbles: np.ndarray, results: list) -> None:
+    """Each classifier's skin region over the chroma plane with the stroke pixels on top (book Figure 4.2)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
-    with st.expander("Stroke pixels in feature space", icon=":material/scatter_plot:"):
-        rows = features(image, space=params["space"], features="chroma")
+    from core.skin import decision_slice, features
+
+    with st.expander("Decision regions in the chroma plane", icon=":material/scatter_plot:"):
+        params = results[0].params
+        space = params["space"]
+        st.caption("Where each classifier says *skin* (orange) for every chroma value, at the median brightness "
+                   "of your skin strokes when the model also uses brightness. Dots: a sample of stroke pixels. "
+                   f"Shown for the models that use the colour space of the first one ({space}).")
+        shown = [r for r in results if r.params["space"] == space]
         flat = scribbles.ravel()
         picked = np.flatnonzero(flat)
-        picked = np.random.default_rng(0).choice(picked, min(3000, len(picked)), replace=False)
-        names = ("Cr", "Cb") if params["space"] == "YCrCb" else ("cos hue", "sin hue")
-        figure = px.scatter(x=rows[picked, 0], y=rows[picked, 1], opacity=0.5,
-                            color=np.where(flat[picked] == SKIN_LABEL, "skin", "non-skin"),
-                            color_discrete_map={"skin": COLORS[1], "non-skin": COLORS[0]},
-                            labels={"x": names[0], "y": names[1], "color": "stroke"})
-        figure.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10))
-        st.plotly_chart(figure, width="stretch", key=f"{KEY}.scatter")
+        picked = np.random.default_rng(0).choice(picked, min(1500, len(picked)), replace=False)
+        rows = features(image, space=space, features="all")[picked]
+        if space == "YCrCb":
+            px_, py_ = rows[:, 2] * 255, rows[:, 1] * 255  # Cb, Cr
+        else:
+            px_ = np.degrees(np.arctan2(rows[:, 1] - 0.5, rows[:, 0] - 0.5)) % 360
+            py_ = rows[:, 2]
+        pad_x, pad_y = (12.0, 12.0) if space == "YCrCb" else (20.0, 0.08)
+        x_range = (max(px_.min() - pad_x, 0.0), min(px_.max() + pad_x, 255.0 if space == "YCrCb" else 360.0))
+        y_range = (max(py_.min() - pad_y, 0.0), min(py_.max() + pad_y, 255.0 if space == "YCrCb" else 1.0))
+        figure = make_subplots(rows=1, cols=len(shown), subplot_titles=[r.method.label for r in shown],
+                               shared_yaxes=True, horizontal_spacing=0.03)
+        for col, result in enumerate(shown, start=1):
+            xs, ys, z, names = decision_slice(result.output.extras["model"], space=space,
+                                              features_=result.params["features"],
+                                              brightness=result.output.extras["skin brightness"],
+                                              x_range=x_range, y_range=y_range)
+            figure.add_trace(go.Heatmap(x=xs, y=ys, z=z, zmin=0, zmax=1, showscale=False, opacity=0.55,
+                                        colorscale=[[0, "#cfe3f7"], [1, COLORS[1]]]), row=1, col=col)
+            for label, colour, name in ((NON_SKIN, COLORS[0], "non-skin"), (SKIN_LABEL, "#8a4b00", "skin")):
+                chosen = flat[picked] == label
+                figure.add_trace(go.Scattergl(x=px_[chosen], y=py_[chosen], mode="markers", name=name,
+                                              marker=dict(size=3, color=colour), showlegend=col == 1),
+                                 row=1, col=col)
+            figure.update_xaxes(title_text=names[0], row=1, col=col)
+        figure.update_yaxes(title_text=names[1], row=1, col=1)
+        figure.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10))
+        st.plotly_chart(figure, width="stretch", key=f"{KEY}.regions")

@@ -103,5 +103,7 @@ def video_section() -> None:
         st.error(f"The playback video could not be encoded: {exc}")
         return
     st.video(video, format="video/mp4", loop=True)
+    st.download_button("Download this video (H.264 MP4)", video, "foreground.mp4", "video/mp4", key=f"{KEY}.download",
+                       icon=":material/download:")
     st.caption("Left: the input with the detected foreground tinted magenta. Right: the foreground mask"
                + (" (true foreground that was missed in red)." if truth is not None else "."))

@@ -5,8 +5,8 @@ import pytest
 
 from core.registry import methods_for
 from core.segmentation.metrics import iou
-from core.skin import (NON_SKIN, SKIN_LABEL, check_scribbles, example_scribbles, features, holdout_split,
-                       merge_scribbles, two_colour_scene)
+from core.skin import (NON_SKIN, SKIN_LABEL, check_scribbles, decision_slice, example_scribbles, features,
+                       holdout_split, merge_scribbles, two_colour_scene)
 
 
 def strokes(mask):
@@ -104,3 +104,25 @@ def test_merge_scribbles_lets_drawn_strokes_win():
     merged = merge_scribbles(base, drawn)
     assert merged[0, 0] == SKIN_LABEL and merged[1, 1] == NON_SKIN
     assert merge_scribbles(None, drawn) is drawn and merge_scribbles(base, None) is base
+
+
+@pytest.mark.parametrize("space", ["YCrCb", "HSV"])
+def test_decision_slice_separates_the_two_tones(space):
+    """On the synthetic scene, the skin tone's chroma is skin and the background's is not."""
+    image, truth = two_colour_scene(96, seed=1)
+    out = next(m for m in methods_for("skin") if m.key == "random_forest").run(
+        image, strokes(truth), params={"space": space})
+    xs, ys, z, names = decision_slice(out.extras["model"], space=space, brightness=out.extras["skin brightness"])
+    assert z.shape == (len(ys), len(xs)) and 0 < z.mean() < 1
+    rows = features(image, space=space)
+
+    def plane(mask):  # the mean (x, y) plane coordinates of some pixels
+        r = rows[mask.ravel()].mean(axis=0)
+        if space == "YCrCb":
+            return r[2] * 255, r[1] * 255  # Cb, Cr
+        return np.degrees(np.arctan2(r[1] - 0.5, r[0] - 0.5)) % 360, r[2]
+
+    for mask, expected in ((truth, 1.0), (~truth, 0.0)):
+        x, y = plane(mask)
+        assert z[np.abs(ys - y).argmin(), np.abs(xs - x).argmin()] == expected
+    assert names[0] in ("Cb", "hue (°)")
