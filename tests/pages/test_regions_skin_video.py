@@ -1,8 +1,6 @@
 """AppTests for the Regions, skin & video page: each lazy tab runs, shows results and reacts to widgets."""
 import re
 
-import numpy as np
-
 from tests.pages.helpers import errors, imports_tensorflow, open_page
 
 PAGE = "pages/regions_skin_video.py"
@@ -79,15 +77,37 @@ def test_video_scores_each_model_per_frame_and_plays_back():
     assert not at.exception and len(at.metric) == 1
 
 
-def test_bad_video_uploads_give_clear_messages():
-    from core.image import digest
-    from ui.video_panel import load_upload
+def _zero_frame_mp4(tmp_path) -> bytes:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    path = tmp_path / "empty.mp4"
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=32x32:r=5",
+                    "-frames:v", "0", "-c:v", "libx264", "-y", str(path)], check=True)
+    return path.read_bytes()
+
+
+def test_video_uploads_good_and_bad(tmp_path):
+    from core.video_bg import encode_mp4, synthetic_video
 
     at = open_page(PAGE, {TAB: "Video foreground", "vid.source": "Upload"})
     assert not at.exception and any("Upload a short video" in i.value for i in at.info)
-    for data in (b"not a video" * 40, b""):
-        frames, _, _, error = load_upload(digest(np.frombuffer(data, np.uint8)), "clip.mp4", 120, data)
-        assert frames is None and ("could not be decoded" in error or "empty" in error)
+    def upload(name, data):
+        at.sidebar.get("file_uploader")[0].set_value((name, data, "video/mp4"))
+        at.run()
+
+    for name, data, message in (("junk.mp4", b"not a video" * 40, "could not be decoded"),
+                                ("empty.mp4", _zero_frame_mp4(tmp_path), "no frames|could not be decoded")):
+        upload(name, data)
+        assert not at.exception, at.exception
+        assert any(name in e and re.search(message, e) for e in errors(at)), (name, errors(at))
+    frames, _ = synthetic_video(frames=24, height=48, width=64, seed=3)
+    upload("clip.mp4", encode_mp4(frames, fps=12))
+    assert not at.exception and not errors(at), errors(at)
+    assert len(at.metric) == 0  # no ground truth for an upload, so no IoU
+    assert len(at.get("video")) == 1
+    assert any("24 frames of 64×48 px" in c.value for c in at.caption)
 
 
 def test_outliers_show_the_error_distribution_and_top_outliers():
