@@ -141,6 +141,7 @@ def _deblur_degradation(args: argparse.Namespace) -> Degradation:
 from bench.setup_inpaint import SETUP as INPAINT_SETUP  # noqa: E402  (it uses the classes above)
 from bench.setup_segment import SETUP as SEGMENT_SETUP  # noqa: E402
 from bench.setup_register import SETUP as REGISTER_SETUP  # noqa: E402
+from bench.setup_stitch import SETUP as STITCH_SETUP  # noqa: E402
 from bench.setup_pixel_segment import CLUSTER_SETUP, SUPERPIXELS_SETUP, THRESHOLD_SETUP  # noqa: E402
 
 SETUPS: dict[str, TaskSetup] = {
@@ -157,5 +158,6 @@ SETUPS: dict[str, TaskSetup] = {
         CLUSTER_SETUP,
         SUPERPIXELS_SETUP,
         REGISTER_SETUP,
+        STITCH_SETUP,
     )
 }

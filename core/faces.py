@@ -354,7 +354,7 @@ _GABOR = [Param("ksize", "Gabor kernel size", 5, min=3, max=15, step=2, help="Th
 
 
 @method(task=RECOGNIZE_FACES, key="gabor_rf", label="Gabor features + random forest", book="6.4.3",
-        params=[*_GABOR, Param("trees", "Trees", 200, min=10, max=500, step=10),
+        params=[*_GABOR, Param("trees", "Trees", 100, min=10, max=500, step=10),
                 Param("max_depth", "Maximum depth (0 = unlimited)", 0, min=0, max=20,
                       help="The book uses 2, which underfits when there are many identities."),
                 *_SPLIT],
@@ -364,7 +364,7 @@ _GABOR = [Param("ksize", "Gabor kernel size", 5, min=3, max=15, step=2, help="Th
                      "edge direction (the book's), or 80 numbers per region of a grid, which keeps a coarse "
                      "layout. A random forest of decision trees votes on it."),
         latex=r"\phi(I)=\big[\mu(|I*g_{\lambda,\theta}|),\ \sigma(|I*g_{\lambda,\theta}|)\big]_{\lambda,\theta}")
-def gabor_rf(faces, labels, *, ksize=5, sigma=1.0, cells=3, trees=200, max_depth=0, test_fraction=0.3, seed=0):
+def gabor_rf(faces, labels, *, ksize=5, sigma=1.0, cells=3, trees=100, max_depth=0, test_fraction=0.3, seed=0):
     from sklearn.ensemble import RandomForestClassifier
 
     train, test = split(labels, test_fraction=test_fraction, seed=seed)

@@ -116,9 +116,8 @@ if len(images) < 2:
 st.subheader("Input images")
 for note in notes:
     st.caption(note)
-columns = st.columns(len(images))
-for i, (column, image) in enumerate(zip(columns, images), start=1):
-    column.image(np.clip(image, 0, 1), caption=f"{i}: {image.shape[1]}×{image.shape[0]}", width="stretch")
+st.image([np.clip(image, 0, 1) for image in images], width=min(240, max(120, 900 // len(images))),
+         caption=[f"{i}: {image.shape[1]}×{image.shape[0]}" for i, image in enumerate(images, start=1)])
 
 st.subheader("Stitched")
 results = run_chosen(STITCH, (list(images),), ["stitcher_panorama", "stitcher_scans"], key="pano")
