@@ -109,7 +109,19 @@ def autoencoder(samples, *, bottleneck=12, hidden=48, activation="tanh", epochs=
                 progress((epoch + 1) / epochs, f"epoch {epoch + 1} of {epochs}")
     reconstruction = np.clip(model.predict(samples), 0, 1).astype(np.float32)
     errors = per_sample_mse(samples, reconstruction)
-    return Output(errors, {"reconstruction": reconstruction, "training loss": np.asarray(losses, np.float32)})
+    return Output(errors, {"reconstruction": reconstruction, "training loss": np.asarray(losses, np.float32),
+                           "codes": bottleneck_codes(model, samples)})
+
+
+def bottleneck_codes(model, samples: np.ndarray) -> np.ndarray:
+    """The encoder's output (the bottleneck layer) of a fitted MLP autoencoder, (N, bottleneck) float32."""
+    functions = {"tanh": np.tanh, "relu": lambda x: np.maximum(x, 0), "logistic": lambda x: 1 / (1 + np.exp(-x)),
+                 "identity": lambda x: x}
+    activation = functions[model.activation]
+    hidden = np.asarray(samples, np.float64)
+    for weights, bias in list(zip(model.coefs_, model.intercepts_))[:2]:  # input -> hidden -> bottleneck
+        hidden = activation(hidden @ weights + bias)
+    return hidden.astype(np.float32)
 
 
 @method(task=OUTLIERS, key="pca_recon", label="PCA reconstruction (linear baseline)", book="4.7",

@@ -76,7 +76,28 @@ def outliers_section() -> None:
         strip = digit_strip([data.samples[top], reconstruction[top], data.samples[best], reconstruction[best]])
         marks = " ".join("✗" if data.injected[i] else str(data.labels[i]) for i in top)
         st.image(strip, caption=f"Top outliers' labels (✗ = injected corruption): {marks}", width="stretch")
+        if "codes" in r.output.extras:
+            _code_scatter(r.output.extras["codes"], data, order[:top_k], key=f"{KEY}.codes.{r.method.key}")
         if "training loss" in r.output.extras:
             with st.expander(f"{r.method.label}: training loss", icon=":material/show_chart:"):
                 st.plotly_chart(lines({"loss": r.output.extras["training loss"]}, x_title="epoch",
                                       y_title="squared error / 2"), width="stretch", key=f"{KEY}.loss.{r.method.key}")
+
+
+def _code_scatter(codes: np.ndarray, data, top: np.ndarray, *, key: str) -> None:
+    """The bottleneck codes in 2-D (PCA when wider than 2), coloured by digit, top outliers circled."""
+    import plotly.express as px
+    from sklearn.decomposition import PCA
+
+    with st.expander("The bottleneck: each digit's code in 2-D", icon=":material/scatter_plot:"):
+        xy = codes if codes.shape[1] == 2 else PCA(2, random_state=0).fit_transform(codes)
+        names = np.where(data.injected, "corrupted", data.labels.astype(str))
+        figure = px.scatter(x=xy[:, 0], y=xy[:, 1], color=names, opacity=0.6,
+                            category_orders={"color": [str(d) for d in range(10)] + ["corrupted"]},
+                            labels={"x": "code axis 1", "y": "code axis 2", "color": "digit"})
+        figure.add_scatter(x=xy[top, 0], y=xy[top, 1], mode="markers", name="top outliers",
+                           marker=dict(size=12, color="rgba(0,0,0,0)", line=dict(width=2, color="black")))
+        figure.update_layout(height=420, margin=dict(l=10, r=10, t=30, b=10))
+        st.caption("Codes of the same digit cluster together when the network has learned what digits look like "
+                   "(a PCA of the codes when the bottleneck is wider than 2).")
+        st.plotly_chart(figure, width="stretch", key=key)

@@ -33,6 +33,13 @@ def test_autoencoder_ranks_the_corrupted_digits_first(data):
     loss = out.extras["training loss"]
     assert loss[-1] < loss[0] / 2
     assert out.extras["reconstruction"].shape == data.samples.shape
+    codes = out.extras["codes"]
+    assert codes.shape == (len(data.samples), method.param("bottleneck").default)
+    from sklearn.neighbors import KNeighborsClassifier  # the codes keep the digit identity
+
+    clean = ~data.injected
+    knn = KNeighborsClassifier(5).fit(codes[clean][::2], data.labels[clean][::2])
+    assert knn.score(codes[clean][1::2], data.labels[clean][1::2]) > 0.8
     assert np.array_equal(frozen, data.samples)
     assert calls[-1] == pytest.approx(1.0)
 
