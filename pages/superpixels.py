@@ -8,7 +8,7 @@ from ui.inputs import pick_image
 from ui.page import header
 from ui.segment_compare import compare_segmentations
 from ui.segment_inputs import reference_mask
-from ui.segment_views import segment_size_histogram
+from ui.segment_views import mean_colour_row, segment_size_histogram
 
 DEFAULT_METHODS = ["slic", "felzenszwalb", "ncut", "rag_merge"]
 
@@ -28,4 +28,6 @@ results = compare_segmentations(SUPERPIXELS, image, reference=reference,
                                 recipe="\n".join(x for x in (choice.code, reference_code) if x),
                                 defaults=DEFAULT_METHODS, key="sp", background_label=None)
 if any(r.ok for r in results):
+    st.subheader("Segments in their mean colour")
+    mean_colour_row(image, results, what="segment")
     st.plotly_chart(segment_size_histogram(results), width="stretch", key="sp.sizes")

@@ -117,11 +117,12 @@ def cluster_composition(image: np.ndarray, results: list[RunResult], *, max_clus
     return fig
 
 
-def mean_colour_row(image: np.ndarray, results: list[RunResult]) -> None:
+def mean_colour_row(image: np.ndarray, results: list[RunResult], *, what: str = "cluster") -> None:
+    """Each result with every segment painted in its mean colour (a posterised view of the partition)."""
     ok = [r for r in results if r.ok]
     for col, result in zip(st.columns(max(1, len(ok))), ok):
         col.image(mean_colour_image(image, np.maximum(result.image, 0)), caption=f"{result.method.label}: mean "
-                  "colour per cluster", width="stretch")
+                  f"colour per {what}", width="stretch")
 
 
 def segment_size_histogram(results: list[RunResult]) -> go.Figure:

@@ -1,5 +1,5 @@
 from core.gallery import SAMPLES
-from tests.pages.helpers import caption_numbers, errors, open_page, segment_captions
+from tests.pages.helpers import caption_numbers, errors, image_captions, open_page, segment_captions
 
 PAGE = "pages/superpixels.py"
 SMALL = {"sp.max_side": "128"}
@@ -17,6 +17,7 @@ def test_defaults_show_segments_counts_and_times():
     counts = [caption_numbers(c)["segments"] for c in captions]
     assert counts[0] > 3 * counts[2] and counts[0] > counts[3]  # the graph methods merge superpixels
     assert "iou" not in caption_numbers(captions[0])  # no reference mask for the astronaut
+    assert sum("mean colour per segment" in c for c in image_captions(at)) == 4
 
 
 def test_known_mask_scores_boundary_adherence():
