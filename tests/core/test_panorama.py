@@ -115,3 +115,20 @@ def test_a_video_survives_h264_encoding_and_decoding(source):
     decoded, _, _ = read_video(encode_mp4(frames, fps=8), max_side=256)
     assert decoded.shape == frames.shape
     assert np.abs(decoded - frames).mean() < 0.03
+
+
+def test_the_stitch_bench_scores_each_stitcher(tmp_path):
+    import json
+
+    from bench.cli import main
+
+    out = tmp_path / "stitch.json"
+    assert main(["stitch", "--images", "sample:coffee", "--color", "--max-side", "256", "--repeat", "1",
+                 "--json", str(out), "-q"]) == 0
+    records = json.loads(out.read_text())
+    assert {r["method"] for r in records} == {"stitcher_panorama", "stitcher_scans"}
+    for record in records:
+        assert record["seam_mae"] < 0.04 and record["coverage"] > 0.95 and record["seconds"] > 0
+    with pytest.raises(SystemExit) as stop:  # a mistake in the command
+        main(["stitch", "--images", "sample:coffee", "--views", "9"])
+    assert stop.value.code == 2
