@@ -22,8 +22,10 @@ def channel_panel(image: np.ndarray, *, key: str) -> None:
     if image.ndim == 2:
         st.caption("The input is gray, so Chelsea the cat is used here (switch off Grayscale to use your image).")
     c = st.columns(4)
-    green = (c[0].slider("Green dx", -30, 30, 7, key=f"{key}.gx"), c[1].slider("Green dy", -30, 30, -4, key=f"{key}.gy"))
-    blue = (c[2].slider("Blue dx", -30, 30, -12, key=f"{key}.bx"), c[3].slider("Blue dy", -30, 30, 9, key=f"{key}.by"))
+    green = (c[0].slider("Green dx", -30, 30, 7, key=f"{key}.gx"),
+             c[1].slider("Green dy", -30, 30, -4, key=f"{key}.gy"))
+    blue = (c[2].slider("Blue dx", -30, 30, -12, key=f"{key}.bx"),
+            c[3].slider("Blue dy", -30, 30, 9, key=f"{key}.by"))
     shifted = misalign_channels(colour, green=green, blue=blue)
     methods = methods_for(ALIGN_CHANNELS)
     columns = st.columns(len(methods) + 1)
@@ -43,7 +45,8 @@ def channel_panel(image: np.ndarray, *, key: str) -> None:
             for name, (dx, dy) in result.output.extras["shifts"].items():
                 true = np.subtract(truth[name], reference)
                 rows.append({"method": method.label, "channel": name, "estimated dx": dx, "estimated dy": dy,
-                             "true dx": true[0], "true dy": true[1], "error (px)": float(np.hypot(dx - true[0], dy - true[1]))})
+                             "true dx": true[0], "true dy": true[1],
+                             "error (px)": float(np.hypot(dx - true[0], dy - true[1]))})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.2f")
@@ -63,7 +66,7 @@ def voxelmorph_panel(*, key: str) -> None:
                "upsampled to 32×32 and deformed by known smooth fields (the book uses MNIST, which needs a "
                "download), so the learned field can be scored against the truth on held-out pairs.")
     c = st.columns(4)
-    steps = c[0].select_slider("Training steps", [50, 100, 150, 300, 600], 150, key=f"{key}.steps")
+    steps = c[0].select_slider("Training steps", [50, 100, 150, 300, 600], 100, key=f"{key}.steps")
     smoothness = c[1].select_slider("Smoothness λ", [0.0, 0.01, 0.05, 0.1, 0.5, 1.0], 0.05, key=f"{key}.lambda")
     amplitude = c[2].slider("Deformation (px)", 0.5, 4.0, 2.5, 0.5, key=f"{key}.amp")
     seed = c[3].number_input("Seed", 0, 999, 0, key=f"{key}.seed")

@@ -104,7 +104,8 @@ def bspline(fixed, moving, *, working_size=128, mesh=4, metric="mean squares", i
         "difference times the gradient pushes the moving image, and the field is smoothed with a Gaussian after "
         "every iteration, which keeps it regular. The symmetric variant averages the fixed and moving gradients. "
         "It assumes equal intensities for corresponding pixels, so the moving image is histogram-matched first.",
-        latex=r"u \leftarrow G_\sigma * \left(u + \frac{(M\circ(x+u) - F)\,\nabla}{\|\nabla\|^2 + (M\circ(x+u) - F)^2}\right)",
+        latex=r"u \leftarrow G_\sigma * \left(u + \frac{(M\circ(x+u) - F)\,\nabla}"
+              r"{\|\nabla\|^2 + (M\circ(x+u) - F)^2}\right)",
         params=[
             WORKING_SIZE,
             Param("variant", "Demons variant", "fast symmetric", choices=("fast symmetric", "symmetric",

@@ -58,7 +58,8 @@ def _warp(image, flow):
     base = tf.range(batch)[:, None, None] * height * width
 
     def sample(yy, xx):
-        inside = (xx >= 0) & (xx <= tf.cast(width - 1, tf.float32)) & (yy >= 0) & (yy <= tf.cast(height - 1, tf.float32))
+        right, bottom = tf.cast(width - 1, tf.float32), tf.cast(height - 1, tf.float32)
+        inside = (xx >= 0) & (xx <= right) & (yy >= 0) & (yy <= bottom)
         xi = tf.clip_by_value(tf.cast(xx, tf.int32), 0, width - 1)
         yi = tf.clip_by_value(tf.cast(yy, tf.int32), 0, height - 1)
         values = tf.gather(flat, base + yi * width + xi)
@@ -100,8 +101,8 @@ class Trained:
     seconds: float = 0.0
 
 
-def train(*, steps: int = 150, batch: int = 16, pool: int = 384, smoothness: float = 0.05, learning_rate: float = 1e-3,
-          amplitude: float = 2.5, digit: int | None = None, seed: int = 0,
+def train(*, steps: int = 100, batch: int = 16, pool: int = 384, smoothness: float = 0.05,
+          learning_rate: float = 3e-3, amplitude: float = 2.5, digit: int | None = None, seed: int = 0,
           progress: Callable[[float, str], None] | None = None) -> Trained:
     """Unsupervised training: the true fields are never shown to the network."""
     import time

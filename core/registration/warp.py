@@ -36,7 +36,8 @@ def warp_field(moving: np.ndarray, field: np.ndarray, *, border: str = "constant
     import cv2
 
     xs, ys = grid(field.shape)
-    mode = {"constant": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT101, "replicate": cv2.BORDER_REPLICATE}[border]
+    modes = {"constant": cv2.BORDER_CONSTANT, "reflect": cv2.BORDER_REFLECT101, "replicate": cv2.BORDER_REPLICATE}
+    mode = modes[border]
     out = cv2.remap(np.ascontiguousarray(moving, np.float32), xs + field[..., 0], ys + field[..., 1],
                     cv2.INTER_LINEAR, borderMode=mode)
     return np.clip(out, 0, 1).astype(np.float32)
