@@ -118,14 +118,29 @@ def _shrunk(image: np.ndarray, mask: np.ndarray, max_side: int) -> tuple[np.ndar
     return small, small_mask
 
 
+CONTEXT = 32  # px of known image kept around the hole when cropping
+
+
+def _crop_box(mask: np.ndarray, margin: int = CONTEXT) -> tuple[slice, slice]:
+    """The hole's bounding box grown by `margin` px (clipped to the image)."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    return (slice(max(0, rows[0] - margin), min(mask.shape[0], rows[-1] + margin + 1)),
+            slice(max(0, cols[0] - margin), min(mask.shape[1], cols[-1] + margin + 1)))
+
+
 def _xphoto(image: np.ndarray, mask: np.ndarray, algorithm: str, max_side: int,
             progress: Callable | None) -> np.ndarray:
+    """Run on the hole's surroundings only, downscaled to `max_side` if that crop is still larger:
+    a small drawn hole is filled at full resolution, scattered strokes over the whole image at the cap."""
     import cv2
 
-    image, mask = _prepared(image, mask)
-    small, small_mask = _shrunk(image, mask, max_side)
+    image, full_mask = _prepared(image, mask)
+    box = _crop_box(full_mask)
+    crop, mask = image[box], full_mask[box]
+    small, small_mask = _shrunk(crop, mask, max_side)
     if progress is not None:
-        progress(0.05, f"running at {small.shape[1]}×{small.shape[0]} px")
+        scaled = "" if small.shape[:2] == crop.shape[:2] else f", downscaled from {crop.shape[1]}×{crop.shape[0]}"
+        progress(0.05, f"running on {small.shape[1]}×{small.shape[0]} px{scaled}")
     pixels = (np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)
     if pixels.ndim == 3:  # shift-map wants a Lab-like image, FSR wants BGR
         pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2Lab if algorithm == "INPAINT_SHIFTMAP" else cv2.COLOR_RGB2BGR)
@@ -139,16 +154,20 @@ def _xphoto(image: np.ndarray, mask: np.ndarray, algorithm: str, max_side: int,
         filled = cv2.resize(filled, mask.shape[::-1], interpolation=cv2.INTER_CUBIC)
     if progress is not None:
         progress(1.0, "done")
-    return _merged(image, mask, filled)
+    whole = np.array(image, copy=True)
+    whole[box] = filled
+    return _merged(image, full_mask, whole)
 
 
 def _cap_param(default: int) -> Param:
     return Param("max_side", "Working size (max side, px)", default, choices=CAPPED_SIDES,
-                 help="This method is slow, so it runs on a copy downscaled to this size; the fill is then "
-                      "scaled back up, and only the hole takes it. Larger is sharper but much slower.")
+                 help="This method is slow, so it runs on the hole's surroundings, downscaled to this size "
+                      "when they are larger; the fill is then scaled back up, and only the hole takes it. "
+                      "Larger is sharper but much slower.")
 
 
-_SLOW_NOTE = " Slow: it runs on a downscaled copy (see its working size) and the fill is scaled back up."
+_SLOW_NOTE = (" Slow: it runs on the hole's surroundings, downscaled to its working size when they are larger, "
+              "and the fill is scaled back up.")
 
 
 @method(task=INPAINT, key="fsr_fast", label="FSR fast (xphoto)", book="2.3.1", slow=True,
@@ -269,9 +288,10 @@ def _training_pixels(mask: np.ndarray, band: int) -> np.ndarray:
                            "can only paint a blurry picture; larger values fit finer detail, too large gives "
                            "noise inside the hole."),
                 Param("width", "Hidden units per layer", 128, choices=(32, 64, 128, 256)),
-                Param("band", "Training band around the hole (px)", 16, min=0, max=128,
-                      help="Train only on known pixels this close to the hole, in pixels of the working "
-                           "size (0 = the whole image). The network then spends its capacity where it matters."),
+                Param("band", "Training band around the hole (px)", 64, min=0, max=256,
+                      help="Train only on known pixels this close to the hole (0 = the whole image). The "
+                           "network then spends its capacity where it matters, and a small hole is learned at "
+                           "full resolution."),
                 Param("learning_rate", "Learning rate", 3e-3, min=1e-4, max=3e-2, log=True),
                 _cap_param(128),
                 Param("seed", "Seed", 0, min=0, max=9999)],
@@ -286,10 +306,14 @@ def _training_pixels(mask: np.ndarray, band: int) -> np.ndarray:
         latex=r"\hat f(p) = \mathrm{MLP}_\theta\big([\sin 2\pi B p,\ \cos 2\pi B p]\big), \quad "
               r"\theta^{*} = \arg\min_\theta \sum_{q \notin \Omega} \lVert \hat f(q) - g(q) \rVert^2")
 def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, scale: float = 2.0,
-                    width: int = 128, band: int = 16, learning_rate: float = 3e-3, max_side: int = 128,
+                    width: int = 128, band: int = 64, learning_rate: float = 3e-3, max_side: int = 128,
                     seed: int = 0, progress: Callable | None = None) -> Output:
-    image, mask = _prepared(image, mask)
-    small, small_mask = _shrunk(image, mask, max_side)
+    image, full_mask = _prepared(image, mask)
+    # the hole's surroundings (the band) only, downscaled to max_side when they are larger
+    box = _crop_box(full_mask, band) if band > 0 else (slice(None), slice(None))
+    crop, mask = image[box], full_mask[box]
+    small, small_mask = _shrunk(crop, mask, max_side)
+    small_band = max(1, round(band * max(small_mask.shape) / max(mask.shape))) if band > 0 else 0
     if progress is not None:
         progress(0.0, "loading TensorFlow")
     import keras  # lazily: only this method needs TensorFlow
@@ -303,7 +327,7 @@ def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, sc
         coords = ((points.astype(np.float32) + 0.5) / side).astype(np.float32)
         return coords if frequencies is None else fourier_features(coords, frequencies)
 
-    train = np.argwhere(_training_pixels(small_mask, band))
+    train = np.argwhere(_training_pixels(small_mask, small_band))
     inputs = encode(train, max(small_mask.shape))
     targets = small[train[:, 0], train[:, 1]].reshape(len(train), channels).astype(np.float32)
 
@@ -330,5 +354,6 @@ def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, sc
     predicted = np.concatenate([np.asarray(model(features[i:i + 16384], training=False))
                                 for i in range(0, len(features), 16384)])
     filled = np.array(image, copy=True)
-    filled[mask] = predicted.reshape(filled[mask].shape)
-    return Output(_merged(image, mask, filled), {"training loss (MSE)": np.asarray(losses)})
+    hole = filled[box]  # a view: writing into it fills the image
+    hole[mask] = predicted.reshape(hole[mask].shape)
+    return Output(_merged(image, full_mask, filled), {"training loss (MSE)": np.asarray(losses)})

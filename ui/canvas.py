@@ -24,9 +24,12 @@ class CanvasGeometry:
     display_width: int
 
     @classmethod
-    def fit(cls, shape: tuple[int, ...], max_width: int = 512) -> "CanvasGeometry":
+    def fit(cls, shape: tuple[int, ...], max_width: int = 512, min_width: int = 0) -> "CanvasGeometry":
+        """Shown at most `max_width` wide; a narrower image is enlarged to `min_width` (if given)."""
         height, width = shape[:2]
         scale = min(1.0, max_width / width)
+        if min_width and width * scale < min_width:
+            scale = min(min_width, max_width) / width
         return cls(height, width, max(1, round(height * scale)), max(1, round(width * scale)))
 
     @property
@@ -129,9 +132,9 @@ def _canvas(image: np.ndarray | None, geometry: CanvasGeometry, *, key: str, mod
 
 
 def mask_canvas(image: np.ndarray, *, key: str, brush: int = 15, color: str = "#ff2d55",
-                max_width: int = 512) -> np.ndarray:
-    """Freehand brush; returns a bool mask of the source size."""
-    geometry = CanvasGeometry.fit(image.shape, max_width)
+                max_width: int = 512, min_width: int = 0) -> np.ndarray:
+    """Freehand brush; returns a bool mask of the source size (small images shown at `min_width`)."""
+    geometry = CanvasGeometry.fit(image.shape, max_width, min_width)
     result = _canvas(image, geometry, key=key, mode="freedraw", stroke_width=brush, stroke_color=color,
                      return_image_data=True)
     return mask_from_rgba(result.image_data, geometry)

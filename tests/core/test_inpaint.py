@@ -1,6 +1,7 @@
 """Inpainting methods on synthetic holes: the fill is accurate on smooth images, only the hole changes,
 the values under the mask are never read, and bad masks get clear messages."""
 import math
+import re
 
 import numpy as np
 import pytest
@@ -93,7 +94,19 @@ def test_capped_methods_return_full_size_and_report_progress():
                                                progress=lambda f, m="": calls.append((f, m)))
     assert out.image.shape == (96, 96)
     assert rmse_in(mask, clean, out.image) < 0.05
-    assert calls and "64×64" in calls[0][1] and calls[-1][0] == 1.0
+    assert calls and "downscaled" in calls[0][1] and calls[-1][0] == 1.0
+    assert max(int(n) for n in re.findall(r"(\d+)×(\d+) px", calls[0][1])[0]) == 64
+
+
+def test_a_small_hole_in_a_big_image_is_filled_at_full_resolution():
+    clean, mask = smooth_image(256), np.zeros((256, 256), bool)
+    mask[100:110, 150:170] = True
+    calls = []
+    out = get_method(INPAINT, "fsr_fast").run(apply_mask(clean, mask), mask, params={"max_side": 128},
+                                               progress=lambda f, m="": calls.append(m))
+    assert "downscaled" not in calls[0] and "84×74 px" in calls[0]  # the hole plus 32 px of context
+    assert rmse_in(mask, clean, out.image) < 0.01
+    assert np.array_equal(out.image[~mask], clean[~mask])
 
 
 def test_knn_uniform_average_of_the_nearest_known_pixels():
@@ -137,12 +150,11 @@ def test_neural_painting_fills_a_hole_better_than_the_mean():
     clean, mask = smooth_image(32), hole_mask(32)
     damaged = apply_mask(clean, mask)
     calls = []
-    params = {"epochs": 30, "width": 32, "scale": 1.0, "seed": 0}
+    params = {"epochs": 30, "width": 32, "scale": 1.0, "band": 0, "seed": 0}
     out = get_method(INPAINT, "neural_painting").run(damaged, mask, params=params,
                                                       progress=lambda f, m="": calls.append(f))
-    again = get_method(INPAINT, "neural_painting").run(damaged, mask, params=params).image
     baseline = get_method(INPAINT, "mean_fill").run(damaged, mask).image
     assert np.array_equal(out.image[~mask], damaged[~mask])
     assert rmse_in(mask, clean, out.image) < 0.6 * rmse_in(mask, clean, baseline)
-    assert len(out.extras["training loss (MSE)"]) == 30 and calls[-1] == pytest.approx(1.0)
-    assert np.allclose(out.image, again, atol=0.02), "the same seed should give (nearly) the same result"
+    losses = out.extras["training loss (MSE)"]
+    assert len(losses) == 30 and losses[-1] < losses[0] / 5 and calls[-1] == pytest.approx(1.0)

@@ -127,3 +127,17 @@ def test_metric_rows_for_the_csv_carry_the_mask_scores():
     rows = metric_rows([result], Baseline(damaged, "Masked input", scores(clean, damaged)), extra)
     assert rows[1]["psnr_mask"] > rows[0]["psnr_mask"] and 0 < rows[1]["ssim_mask"] <= 1
     assert {"psnr", "ssim", "mse", "psnr_mask", "ssim_mask", "seconds"} <= set(rows[0])
+
+
+def test_small_images_get_a_larger_canvas_and_strokes_map_back_to_source_pixels():
+    from ui.canvas import CanvasGeometry, mask_from_rgba
+
+    geometry = CanvasGeometry.fit((128, 96), 512, min_width=448)
+    assert (geometry.display_width, geometry.display_height) == (448, 597)
+    assert CanvasGeometry.fit((128, 96), 512) == CanvasGeometry(128, 96, 128, 96)  # unchanged by default
+    rgba = np.zeros((597, 448, 4), np.uint8)
+    rgba[280:320, 100:300, 3] = 255  # a stroke on the enlarged canvas
+    mask = mask_from_rgba(rgba, geometry)
+    assert mask.shape == (128, 96)
+    rows, cols = np.nonzero(mask)
+    assert 58 <= rows.min() and rows.max() <= 69 and 20 <= cols.min() and cols.max() <= 65
