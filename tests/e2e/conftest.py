@@ -106,3 +106,16 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def drag(page, points, steps: int = 8) -> None:
+    """Press the mouse at the first point, move through the others in small steps, release
+    (a freehand stroke or a rectangle on a drawable canvas). Points are page coordinates."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for step in range(1, steps + 1):
+            page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+            page.wait_for_timeout(15)
+    page.mouse.up()
+    page.wait_for_timeout(500)

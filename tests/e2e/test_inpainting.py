@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, drag, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -14,17 +14,10 @@ def _metric_texts(page) -> list[str]:
             if t.startswith("PSNR") and "Mask PSNR" in t]
 
 
-def _stroke(page, canvas, start: tuple[float, float], end: tuple[float, float], steps: int = 12) -> None:
+def _stroke(page, canvas, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """A straight stroke between two points given as fractions of the canvas."""
     box = canvas.bounding_box()
-    x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
-    x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    for step in range(1, steps + 1):
-        page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
-        page.wait_for_timeout(30)
-    page.mouse.up()
-    page.wait_for_timeout(500)
+    drag(page, [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in (start, end)], steps=12)
 
 
 def test_inpainting_defaults_show_whole_and_in_mask_scores(page, app_url):
