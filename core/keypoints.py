@@ -319,8 +319,12 @@ def brisk(image, *, threshold=30, octaves=3):
             Param("n_scales", "Scales", 8, min=2, max=12),
             Param("downscale", "Downscale", 1.2, min=1.1, max=2.0, step=0.05),
         ])
-def orb_skimage(image, *, n_keypoints=200, fast_threshold=0.08, n_scales=8, downscale=1.2):
+def orb_skimage(image, *, n_keypoints=200, fast_threshold=0.08, n_scales=8, downscale=1.2,
+                progress: Callable[[float, str], None] | None = None):
     from skimage.feature import ORB
+
+    if progress is not None:
+        progress(0.05, "building the pyramid and scoring corners")
 
     gray = gray_u8(image).astype(np.float32) / 255.0
     detector = ORB(n_keypoints=int(n_keypoints), fast_threshold=float(fast_threshold), n_scales=int(n_scales),
@@ -336,6 +340,8 @@ def orb_skimage(image, *, n_keypoints=200, fast_threshold=0.08, n_scales=8, down
     keypoints[:, 2] = 31 * detector.scales
     keypoints[:, 3] = np.rad2deg(detector.orientations) % 360
     keypoints[:, 4] = detector.responses
+    if progress is not None:
+        progress(1.0, f"{len(keypoints)} keypoints")
     return _result(image, keypoints, "ORB (scikit-image)")
 
 

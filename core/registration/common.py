@@ -26,8 +26,13 @@ def check_pair(fixed: np.ndarray, moving: np.ndarray, *, same_size: bool = True)
         raise ValueError("Both images need at least 16 pixels on each side to be registered.")
 
 
-def gray_pair(fixed: np.ndarray, moving: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return to_gray(fixed), to_gray(moving)
+def gray_pair(fixed: np.ndarray, moving: np.ndarray, *, method: str) -> tuple[np.ndarray, np.ndarray]:
+    """Luminance of both images; a flat one is refused (intensity-based methods need texture)."""
+    gray_fixed, gray_moving = to_gray(fixed), to_gray(moving)
+    if gray_fixed.std() < 1e-3 or gray_moving.std() < 1e-3:
+        flat = "fixed" if gray_fixed.std() < 1e-3 else "moving"
+        raise ValueError(f"{method} needs texture, but the {flat} image is flat.")
+    return gray_fixed, gray_moving
 
 
 def parametric_output(fixed: np.ndarray, moving: np.ndarray, matrix: np.ndarray, **extras) -> Output:

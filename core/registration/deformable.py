@@ -19,10 +19,14 @@ WORKING_SIZE = Param("working_size", "Working size (px)", 256, choices=(128, 192
 
 def _working_pair(fixed, moving, side: int) -> tuple[np.ndarray, np.ndarray]:
     check_pair(fixed, moving)
-    gray_fixed, gray_moving = gray_pair(fixed, moving)
-    if gray_fixed.std() < 1e-3 or gray_moving.std() < 1e-3:
-        raise ValueError("Deformable registration needs texture: one of the images is flat.")
+    gray_fixed, gray_moving = gray_pair(fixed, moving, method="Deformable registration")
     return working_copy(gray_fixed, side), working_copy(gray_moving, side)
+
+
+def _flow_output(rows: np.ndarray, cols: np.ndarray, fixed: np.ndarray, moving: np.ndarray):
+    """scikit-image's (row, col) flow at the working size → the full-size (dx, dy) field and the warp."""
+    field = np.stack([cols, rows], axis=-1).astype(np.float32)
+    return field_output(moving, resize_field(field, fixed.shape[:2]))
 
 
 def _sitk_field(transform, reference) -> np.ndarray:
@@ -168,8 +172,7 @@ def tvl1(fixed, moving, *, working_size=256, attachment=15.0, tightness=0.3, num
     small_fixed, small_moving = _working_pair(fixed, moving, working_size)
     rows, cols = optical_flow_tvl1(small_fixed, small_moving, attachment=float(attachment),
                                    tightness=float(tightness), num_warp=int(num_warp), num_iter=int(num_iter))
-    field = np.stack([cols, rows], axis=-1).astype(np.float32)
-    return field_output(moving, resize_field(field, fixed.shape[:2]))
+    return _flow_output(rows, cols, fixed, moving)
 
 
 @method(task=REGISTER, key="ilk", label="Optical flow ILK", book="5.5",
@@ -190,5 +193,4 @@ def ilk(fixed, moving, *, working_size=256, radius=7, num_warp=10, gaussian=True
     small_fixed, small_moving = _working_pair(fixed, moving, working_size)
     rows, cols = optical_flow_ilk(small_fixed, small_moving, radius=int(radius), num_warp=int(num_warp),
                                   gaussian=bool(gaussian))
-    field = np.stack([cols, rows], axis=-1).astype(np.float32)
-    return field_output(moving, resize_field(field, fixed.shape[:2]))
+    return _flow_output(rows, cols, fixed, moving)

@@ -34,9 +34,7 @@ def ecc(fixed, moving, *, motion="homography", levels=4, iterations=100, epsilon
     import cv2
 
     check_pair(fixed, moving)
-    gray_fixed, gray_moving = gray_pair(fixed, moving)
-    if gray_fixed.std() < 1e-3 or gray_moving.std() < 1e-3:
-        raise ValueError("ECC needs texture: one of the images is flat.")
+    gray_fixed, gray_moving = gray_pair(fixed, moving, method="ECC")
     codes = {"translation": cv2.MOTION_TRANSLATION, "euclidean": cv2.MOTION_EUCLIDEAN,
              "affine": cv2.MOTION_AFFINE, "homography": cv2.MOTION_HOMOGRAPHY}
     side = max(gray_fixed.shape)
