@@ -102,7 +102,8 @@ def video_section() -> None:
     except (ValueError, RuntimeError, OSError) as exc:
         st.error(f"The playback video could not be encoded: {exc}")
         return
-    st.video(video, format="video/mp4", loop=True)
+    shown = int(min(960, max(480, 2.5 * (2 * frames.shape[2] + 4))))
+    st.video(video, format="video/mp4", loop=True, autoplay=True, muted=True, width=shown)
     st.download_button("Download this video (H.264 MP4)", video, "foreground.mp4", "video/mp4", key=f"{KEY}.download",
                        icon=":material/download:")
     st.caption("Left: the input with the detected foreground tinted magenta. Right: the foreground mask"
