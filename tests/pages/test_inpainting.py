@@ -51,6 +51,10 @@ def test_drawing_mode_with_no_strokes_asks_for_a_mask():
     assert any("mask is empty" in text for text in infos(at))
     assert metric_captions(at) == []  # nothing runs on an empty mask
     assert any(b.label == "Inpaint with these strokes" for b in at.button)
+    at.sidebar.slider(key="inp.mask.brush").set_value(40).run()
+    at.sidebar.button(key="inp.mask.clear").click().run()  # a fresh canvas
+    assert not at.exception and not errors(at)
+    assert at.session_state["inp.mask.editor"]["version"] == 1
 
 
 def test_empty_generated_mask_is_a_clear_error():
