@@ -154,14 +154,14 @@ def decision_tree(image, scribbles, *, space="YCrCb", features="all", holdout=0.
 
 
 @method(task=SKIN, key="random_forest", label="Random forest", book="4.1",
-        params=list(COMMON) + [Param("n_estimators", "Trees", 40, min=5, max=200, step=5),
+        params=list(COMMON) + [Param("n_estimators", "Trees", 30, min=5, max=200, step=5),
                                Param("max_depth", "Maximum depth", 10, min=2, max=30)],
         summary="Many decorrelated trees on bootstrap samples, majority vote.",
         explanation="Averaging trees grown on resampled pixels and random feature subsets smooths the box-shaped "
                     "boundaries of a single tree and reduces its variance. (The book uses gradient boosting "
                     "with 1000 trees, which takes ~9 s to fit; a forest is the fast ensemble here.)",
         latex=r"\hat y=\operatorname{mode}\{T_b(x)\}_{b=1}^{B}")
-def random_forest(image, scribbles, *, space="YCrCb", features="all", holdout=0.3, seed=0, n_estimators=40,
+def random_forest(image, scribbles, *, space="YCrCb", features="all", holdout=0.3, seed=0, n_estimators=30,
                   max_depth=10):
     from sklearn.ensemble import RandomForestClassifier
 
