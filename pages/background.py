@@ -22,12 +22,10 @@ image = choice.image
 method_cards(methods_for(BACKGROUND))
 
 st.subheader("Foreground mask")
-left, right = st.columns([3, 2])
-with left:
-    mask, described = foreground_mask(image, key="bg.fg")
+mask, described = foreground_mask(image, key="bg.fg")
 if mask is not None:
-    right.image(overlay(image, mask), caption=f"Foreground: {described}, {100 * mask.mean():.1f} % of the image",
-                width="stretch")
+    st.columns(3)[0].image(overlay(image, mask), width="stretch",
+                           caption=f"Foreground: {described}, {100 * mask.mean():.1f} % of the image")
 
 st.subheader("Results")
 if mask is not None:

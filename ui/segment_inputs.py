@@ -29,11 +29,6 @@ def reference_mask(image: np.ndarray, name: str, *, key: str) -> tuple[np.ndarra
     return None, ""
 
 
-def _label_picker(key: str) -> int:
-    return st.radio("Brush label", list(LABEL_NAMES), format_func=LABEL_NAMES.get, horizontal=True,
-                    key=f"{key}.label", help="Label 1 marks background; 2 (and 3, 4 for more objects) mark objects.")
-
-
 def drawing_tools(image: np.ndarray, *, key: str, reference: np.ndarray | None,
                   tools: tuple[str, ...] = ("scribbles", "rect", "seeds")) -> dict:
     """Tabs with one canvas per tool. Returns {"scribbles", "rect", "seeds"} (None where nothing is given).
@@ -43,30 +38,30 @@ def drawing_tools(image: np.ndarray, *, key: str, reference: np.ndarray | None,
     auto = False
     if reference is not None:
         auto = st.toggle("Automatic input from the known mask where you have not drawn", value=True,
-                         key=f"{key}.auto", help="Synthetic scribbles (a cross inside each object, a ring around "
+                         key=f"{key}.auto", bind="query-params", help="Synthetic scribbles (a cross inside each object, a ring around "
                          "them), the bounding box plus a margin, and one seed per object. Draw to override.")
     out: dict = {}
-    tabs = st.tabs([TOOLS[t] for t in tools])
-    for tab, tool in zip(tabs, tools):
-        with tab:
+    # Side by side, not in tabs: a canvas mounted in a hidden tab gets a wrong offset and misplaces strokes.
+    width = 340 if len(tools) > 2 else 480
+    for column, tool in zip(st.columns(len(tools)), tools):
+        with column:
+            st.markdown(f"**{TOOLS[tool]}**")
             if tool == "scribbles":
-                c1, c2 = st.columns([3, 1])
-                with c2:
-                    label = _label_picker(key)
-                    brush = st.slider("Brush width", 2, 30, 8, key=f"{key}.brush")
-                    for number, color in zip(LABEL_NAMES, SCRIBBLE_HEX):
-                        st.markdown(f"<span style='color:{color}'>■</span> {LABEL_NAMES[number]}",
-                                    unsafe_allow_html=True)
-                with c1:
-                    drawn = scribble_canvas(image, key=f"{key}.scribbles", label=label, colors=SCRIBBLE_HEX,
-                                            brush=brush)
+                label = st.radio("Brush label", list(LABEL_NAMES), format_func=LABEL_NAMES.get, horizontal=True,
+                                 key=f"{key}.label", help="Label 1 marks background; 2 (and 3, 4 for more objects) "
+                                 "mark objects.")
+                brush = st.slider("Brush width", 2, 30, 8, key=f"{key}.brush")
+                drawn = scribble_canvas(image, key=f"{key}.scribbles", label=label, colors=SCRIBBLE_HEX,
+                                        brush=brush, max_width=width)
+                st.markdown(" ".join(f"<span style='color:{color}'>■</span> {LABEL_NAMES[number]}"
+                                     for number, color in zip(LABEL_NAMES, SCRIBBLE_HEX)), unsafe_allow_html=True)
                 out["scribbles"] = drawn if drawn.any() else None
             elif tool == "rect":
                 st.caption("Drag a box around the object (the last box drawn counts).")
-                out["rect"] = rect_canvas(image, key=f"{key}.rect")
+                out["rect"] = rect_canvas(image, key=f"{key}.rect", max_width=width)
             else:
                 st.caption("Click inside the object(s) to place seeds.")
-                seeds = point_canvas(image, key=f"{key}.seeds")
+                seeds = point_canvas(image, key=f"{key}.seeds", max_width=width)
                 out["seeds"] = seeds or None
     if auto:
         makers = {"scribbles": scribbles_from_mask, "rect": rect_from_mask, "seeds": seeds_from_mask}
@@ -95,16 +90,19 @@ def foreground_mask(image: np.ndarray, *, key: str) -> tuple[np.ndarray | None, 
             st.info("Paint over the object to make the foreground mask.")
             return None, ""
         return mask, "a hand-painted mask"
-    rect_tab, strokes_tab = st.tabs(["1 · Rectangle", "2 · Refine with strokes"])
-    with rect_tab:
+    rect_column, strokes_column = st.columns(2)
+    with rect_column:
+        st.markdown("**1 · Rectangle**")
         st.caption("Drag a box around the object (the last box counts).")
-        rect = rect_canvas(image, key=f"{key}.rect")
-    with strokes_tab:
-        c1, c2 = st.columns([3, 1])
-        label = c2.radio("Stroke", [2, 1], format_func={1: "background", 2: "object"}.get, key=f"{key}.label")
+        rect = rect_canvas(image, key=f"{key}.rect", max_width=420)
+    with strokes_column:
+        st.markdown("**2 · Refine with strokes**")
+        c1, c2 = st.columns(2)
+        label = c1.radio("Stroke", [2, 1], format_func={1: "background", 2: "object"}.get, key=f"{key}.label",
+                         horizontal=True)
         iterations = c2.slider("GrabCut iterations", 1, 10, 3, key=f"{key}.iterations")
-        with c1:
-            strokes = scribble_canvas(image, key=f"{key}.strokes", label=label, colors=SCRIBBLE_HEX, brush=10)
+        strokes = scribble_canvas(image, key=f"{key}.strokes", label=label, colors=SCRIBBLE_HEX, brush=10,
+                                  max_width=420)
     described = "GrabCut"
     if rect is None:
         height, width = image.shape[:2]
