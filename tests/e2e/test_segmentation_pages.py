@@ -83,3 +83,31 @@ def test_superpixels_page_shows_segment_counts(page, app_url):
     assert_no_errors(page)
     assert len(_result_captions(page)) == 4
     screenshot(page, "superpixels")
+
+
+def test_drawing_mahalanobis_patches_gives_a_result(page, app_url):
+    from urllib.parse import quote
+
+    from core.gallery import SAMPLES
+    from core.registry import get_method
+
+    sample = quote(f"astronaut — {SAMPLES['astronaut'][1]}")
+    label = quote(get_method("cluster", "mahalanobis").label)
+    page.goto(f"{app_url}/clustering?cl.max_side=256&cl.sample={sample}&cl.methods={label}")
+    errors = lambda: " ".join(page.locator('[data-testid="stAlertContentError"]').all_inner_texts())  # noqa: E731
+    _settle(page, lambda: "draw one rectangle" in errors())
+    assert "draw one rectangle" in errors()
+    page.get_by_text("Reference patches for the Mahalanobis method").click()
+    page.wait_for_timeout(1000)
+    wait_until_idle(page)
+    canvas = page.locator("canvas.upper-canvas >> visible=true").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    _drag(page, canvas, (0.05, 0.05), (0.2, 0.2))  # the dark background, top left
+    wait_until_idle(page)
+    _drag(page, canvas, (0.3, 0.7), (0.45, 0.85))  # the orange suit
+    _settle(page, lambda: len(_result_captions(page)) == 1, timeout=60)
+    assert_no_errors(page)
+    assert "draw one rectangle" not in errors()
+    assert len(_result_captions(page)) == 1
+    screenshot(page, "clustering-patches")
