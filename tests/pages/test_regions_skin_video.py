@@ -127,3 +127,21 @@ def test_tensorflow_is_not_imported():
     from tests.pages.helpers import imports_tensorflow  # a fresh process: other tests may import TensorFlow
 
     assert not imports_tensorflow(PAGE, {TAB: "Outliers (autoencoder)", "ae.n_bad": "0"})
+
+
+def test_skin_strokes_of_one_kind_show_a_clear_message(monkeypatch):
+    """The canvas is replaced by strokes of a single label (AppTest cannot draw)."""
+    import numpy as np
+
+    import ui.skin_panel as panel
+
+    def only_skin(image, *, label, brush):
+        strokes = np.zeros(image.shape[:2], np.int32)
+        strokes[10:20, 10:40] = panel.SKIN_LABEL
+        return strokes
+
+    monkeypatch.setattr(panel, "_canvas", only_skin)
+    at = open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "128", "skin.example": "false"})
+    assert not at.exception, at.exception
+    assert any("Only one kind of stroke: paint some non-skin" in e for e in errors(at)), errors(at)
+    assert not [m for m in at.markdown if m.value.startswith("Held-out accuracy")]
