@@ -5,6 +5,7 @@ from core.image import to_gray
 from core.registry import KEYPOINTS, methods_for
 from ui.cards import method_cards
 from ui.compare import _parameter_panels, pick_methods
+from ui.export import export_panel
 from ui.inputs import pick_image
 from ui.keypoint_views import counts_chart, detector_grid, harris_probe, repeatability_panel, subpixel_panel
 from ui.page import header
@@ -27,9 +28,10 @@ st.caption(f"Input: **{choice.name}**, {image.shape[1]}×{image.shape[0]}. Circl
            "the radius its orientation; corner detectors have neither.")
 detector_grid(results)
 
-chart, probe, subpixel, repeat = st.tabs([":material/bar_chart: Counts & times", ":material/ads_click: Harris probe",
-                                          ":material/center_focus_strong: Sub-pixel accuracy",
-                                          ":material/repeat: Repeatability"])
+chart, probe, subpixel, repeat, export = st.tabs([
+    ":material/bar_chart: Counts & times", ":material/ads_click: Harris probe",
+    ":material/center_focus_strong: Sub-pixel accuracy", ":material/repeat: Repeatability",
+    ":material/download: Export"])
 with chart:
     st.plotly_chart(counts_chart(results), width="stretch", key="kp.counts")
 with probe:
@@ -43,3 +45,7 @@ with subpixel:
     subpixel_panel(current.get("harris_subpix", {}), key="kp.subpix")
 with repeat:
     repeatability_panel(image, methods, current, key="kp.repeat")
+with export:
+    rows = [dict(method=r.method.label, keypoints=r.output.extras["count"] if r.ok else None, seconds=r.seconds,
+                 params=str(r.params), error=r.error or "") for r in results]
+    export_panel(KEYPOINTS.name, results, rows, choice.code, inputs=("image",), has_reference=False, key="kp.export")

@@ -4,11 +4,12 @@ import streamlit as st
 from core.registry import REGISTER, methods_for
 from ui.cards import method_cards
 from ui.compare import _parameter_panels, pick_methods
+from ui.export import export_panel
 from ui.inputs import pick_image
 from ui.page import header
 from ui.registration_extras import channel_panel, voxelmorph_panel
-from ui.registration_views import (deformation_panel, error_chart, matches_panel, moving_controls, overlay_panel,
-                                   results_grid)
+from ui.registration_views import (deformation_panel, error_chart, matches_panel, metric_rows, moving_controls,
+                                   overlay_panel, results_grid)
 from ui.runner import run_method
 
 DEFAULTS = {"parametric": ["sift", "orb", "akaze", "ecc"], "deformable": ["demons", "tvl1", "ilk"]}
@@ -32,7 +33,7 @@ results = [run_method(m, (fixed, moving.image), current[m.key]) for m in methods
 results_grid(results, fixed, moving.image, moving.truth)
 
 tabs = st.tabs([":material/compare: Overlay", ":material/join: Matches", ":material/grid_on: Deformation",
-                ":material/bar_chart: Errors & times"])
+                ":material/bar_chart: Errors & times", ":material/download: Export"])
 with tabs[0]:
     overlay_panel(fixed, moving.image, results, key="rg.overlay")
 with tabs[1]:
@@ -41,6 +42,10 @@ with tabs[2]:
     deformation_panel(fixed, moving.image, results, moving.truth, key="rg.field")
 with tabs[3]:
     st.plotly_chart(error_chart(results, moving.truth), width="stretch", key="rg.chart")
+with tabs[4]:
+    export_panel(REGISTER.name, results, metric_rows(results, fixed, moving.truth),
+                 f"{fixed_choice.code}\n{moving.code}", inputs=("fixed", "moving"), has_reference=False,
+                 key="rg.export")
 
 with st.expander("Colour-channel alignment, Prokudin-Gorskii style (book §5.4)", icon=":material/palette:"):
     channel_panel(fixed, key="rg.channels")

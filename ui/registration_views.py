@@ -19,6 +19,7 @@ class MovingChoice:
     image: np.ndarray
     truth: Truth | None
     description: str
+    code: str  # Python lines that rebuild `fixed` and `moving` from `image` (for the export snippet)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -38,7 +39,9 @@ def moving_controls(fixed: np.ndarray, *, key: str) -> MovingChoice:
             try:
                 image, _ = decode_image(upload.getvalue(), max_side=max(fixed.shape[:2]))
                 image = prepare(image, gray=fixed.ndim == 2, max_side=max(fixed.shape[:2]))
-                return MovingChoice(image, None, f"the uploaded “{upload.name}” (no ground truth)")
+                code = (f"fixed = image\nmoving, _ = decode_image(open({upload.name!r}, 'rb').read())\n"
+                        f"moving = prepare(moving, gray={fixed.ndim == 2}, max_side={max(fixed.shape[:2])})")
+                return MovingChoice(image, None, f"the uploaded “{upload.name}” (no ground truth)", code)
             except ValueError as exc:
                 st.error(f"Could not use “{upload.name}”: {exc} Using a synthetic warp instead.")
         else:
@@ -49,7 +52,9 @@ def moving_controls(fixed: np.ndarray, *, key: str) -> MovingChoice:
                                    "field peaking at 1.5 % of the image side.")
     seed = sidebar.number_input("Seed", 0, 9999, 0, key=f"{key}.seed", bind="query-params")
     moving, truth = _pair(digest(fixed), kind, float(strength), int(seed), fixed)
-    return MovingChoice(moving, truth, f"a synthetic {kind} warp of strength {strength:g} (seed {seed})")
+    return MovingChoice(moving, truth, f"a synthetic {kind} warp of strength {strength:g} (seed {seed})",
+                        "from core.registration.synthetic import make_pair\nfixed = image\n"
+                        f"moving, truth = make_pair(fixed, kind={kind!r}, strength={float(strength)!r}, seed={int(seed)})")
 
 
 def checkerboard(a: np.ndarray, b: np.ndarray, *, tiles: int = 8) -> np.ndarray:
@@ -97,6 +102,22 @@ def results_grid(results: list[RunResult], fixed: np.ndarray, moving: np.ndarray
                 else:
                     st.image(item.image, caption=item.method.label, width="stretch")
                     st.markdown(_caption(item, fixed, truth, before))
+
+
+def metric_rows(results: list[RunResult], fixed: np.ndarray, truth: Truth | None) -> list[dict]:
+    """One row per method for the CSV export: error in px (with a known transform), MSE/NCC after, time."""
+    rows = []
+    for r in results:
+        row = dict(method=r.method.label, error_px=None, mse=None, ncc=None, seconds=r.seconds,
+                   params=str(r.params), error=r.error or "")
+        if r.ok:
+            row.update(similarity(to_gray(fixed), to_gray(r.image)))
+            if truth is not None:
+                row["error_px"] = truth.error_px(r.output.extras)
+            if "inlier_ratio" in r.output.extras:
+                row["inlier_ratio"] = r.output.extras["inlier_ratio"]
+        rows.append(row)
+    return rows
 
 
 def error_chart(results: list[RunResult], truth: Truth | None) -> go.Figure:

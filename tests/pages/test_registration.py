@@ -21,6 +21,9 @@ def test_defaults_recover_a_known_homography():
     assert values[0] > 5 and values[1] < 1.0  # SIFT + RANSAC within a pixel
     assert any("inliers" in m.value for m in at.markdown)
     assert len(at.get("plotly_chart")) >= 2  # deformation grids, error chart
+    namespace = {}
+    exec(at.code[-1].value, namespace)  # the Export tab's snippet rebuilds the pair and reruns SIFT
+    assert namespace["truth"].error_px(namespace["method"].run(namespace["fixed"], namespace["moving"]).extras) < 1
 
 
 def test_deformable_methods_reduce_the_error_and_the_mse():
