@@ -93,6 +93,13 @@ def _merge_colour(graph, src, dst):
     graph.nodes[dst]["mean color"] = graph.nodes[dst]["total color"] / graph.nodes[dst]["pixel count"]
 
 
+def _slic_rag(image: np.ndarray, n_segments: int, compactness: float, mode: str):
+    """SLIC superpixels of `image` and their mean-colour RAG: (superpixels, graph)."""
+    rgb = _rgb(image)
+    superpixels = _slic(rgb, n_segments, compactness)
+    return superpixels, region_adjacency_graph(rgb, superpixels, mode=mode)
+
+
 def _slic(rgb: np.ndarray, n_segments: int, compactness: float, sigma: float = 1.0) -> np.ndarray:
     from skimage.segmentation import slic
 
@@ -221,12 +228,11 @@ def ncut(image, *, n_segments=100, compactness=30.0, thresh=0.001, num_cuts=10, 
 def rag_merge(image, *, n_segments=300, compactness=30.0, thresh=35.0):
     from skimage.graph import merge_hierarchical
 
-    rgb = _rgb(image)
-    superpixels = _slic(rgb, n_segments, compactness)
-    graph = region_adjacency_graph(rgb, superpixels, mode="distance")
+    superpixels, graph = _slic_rag(image, n_segments, compactness, "distance")
+    graph_size = graph.number_of_nodes()  # before merging changes the graph in place
     labels = merge_hierarchical(superpixels, graph, thresh=float(thresh), rag_copy=False, in_place_merge=True,
                                 merge_func=_merge_colour, weight_func=_merge_weight)
-    return Output(_sequential(labels), {"superpixels": int(len(np.unique(superpixels)))})
+    return Output(_sequential(labels), {"superpixels": graph_size})
 
 
 @method(task=SUPERPIXELS, key="rag_threshold", label="RAG threshold cut", book="3.9.2",
@@ -241,11 +247,10 @@ def rag_merge(image, *, n_segments=300, compactness=30.0, thresh=35.0):
 def rag_threshold(image, *, n_segments=300, compactness=30.0, thresh=50.0):
     from skimage.graph import cut_threshold
 
-    rgb = _rgb(image)
-    superpixels = _slic(rgb, n_segments, compactness)
-    graph = region_adjacency_graph(rgb, superpixels, mode="distance")
+    superpixels, graph = _slic_rag(image, n_segments, compactness, "distance")
+    graph_size = graph.number_of_nodes()  # before merging changes the graph in place
     labels = cut_threshold(superpixels, graph, float(thresh), in_place=True)
-    return Output(_sequential(labels), {"superpixels": int(len(np.unique(superpixels)))})
+    return Output(_sequential(labels), {"superpixels": graph_size})
 
 
 def segment_sizes(labels: np.ndarray) -> np.ndarray:

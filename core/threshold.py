@@ -37,6 +37,15 @@ def _global(gray: np.ndarray, threshold: float, foreground: str) -> Output:
     return Output(_split(gray, threshold, foreground), {"threshold": float(threshold)})
 
 
+def _skimage_global(image: np.ndarray, name: str, foreground: str, **options) -> Output:
+    """Threshold with `skimage.filters.<name>` (on the luminance), after the flat-image check."""
+    from skimage import filters
+
+    gray = _gray(image)
+    _flat_check(gray)
+    return _global(gray, getattr(filters, name)(gray, **options), foreground)
+
+
 # ---------------------------------------------------------------- slicing and bit planes (§3.1)
 
 def gray_level_slice(image: np.ndarray, *, low: float = 90 / 255, high: float = 1.0, with_background: bool = False,
@@ -147,11 +156,7 @@ _GLOBAL_BOOK = "3.2.1"
                     "equivalently, where the spread inside each class is smallest.",
         latex=r"t^* = \arg\max_t\ \omega_0(t)\,\omega_1(t)\,\bigl(\mu_0(t)-\mu_1(t)\bigr)^2")
 def otsu(image, *, foreground="bright"):
-    from skimage.filters import threshold_otsu
-
-    gray = _gray(image)
-    _flat_check(gray)
-    return _global(gray, threshold_otsu(gray, nbins=256), foreground)
+    return _skimage_global(image, "threshold_otsu", foreground, nbins=256)
 
 
 @method(task=THRESHOLD, key="li", label="Li (minimum cross-entropy)", book=_GLOBAL_BOOK, params=[FOREGROUND],
@@ -160,11 +165,7 @@ def otsu(image, *, foreground="bright"):
                     "with the least information lost, measured as cross-entropy.",
         latex=r"t^* = \arg\min_t\ -m_0(t)\log\mu_0(t) - m_1(t)\log\mu_1(t)")
 def li(image, *, foreground="bright"):
-    from skimage.filters import threshold_li
-
-    gray = _gray(image)
-    _flat_check(gray)
-    return _global(gray, threshold_li(gray), foreground)
+    return _skimage_global(image, "threshold_li", foreground)
 
 
 @method(task=THRESHOLD, key="yen", label="Yen (maximum correlation)", book=_GLOBAL_BOOK, params=[FOREGROUND],
@@ -174,11 +175,7 @@ def li(image, *, foreground="bright"):
                     "a cross-entropy one, whatever the book's text says.",
         latex=r"t^* = \arg\max_t\ -\log\sum_{i\le t}\Bigl(\tfrac{p_i}{P_t}\Bigr)^2 - \log\sum_{i>t}\Bigl(\tfrac{p_i}{1-P_t}\Bigr)^2")
 def yen(image, *, foreground="bright"):
-    from skimage.filters import threshold_yen
-
-    gray = _gray(image)
-    _flat_check(gray)
-    return _global(gray, threshold_yen(gray), foreground)
+    return _skimage_global(image, "threshold_yen", foreground)
 
 
 @method(task=THRESHOLD, key="isodata", label="ISODATA (Ridler–Calvard)", book=_GLOBAL_BOOK, params=[FOREGROUND],
@@ -187,11 +184,7 @@ def yen(image, *, foreground="bright"):
                     "stops moving.",
         latex=r"t = \tfrac12\bigl(\mu_0(t) + \mu_1(t)\bigr)")
 def isodata(image, *, foreground="bright"):
-    from skimage.filters import threshold_isodata
-
-    gray = _gray(image)
-    _flat_check(gray)
-    return _global(gray, threshold_isodata(gray), foreground)
+    return _skimage_global(image, "threshold_isodata", foreground)
 
 
 @method(task=THRESHOLD, key="mean", label="Mean", book=_GLOBAL_BOOK, params=[FOREGROUND],
@@ -209,16 +202,11 @@ def mean(image, *, foreground="bright"):
                     "peaks, which is reported as a message rather than a result.",
         latex=r"t = \arg\min_{p_1 < i < p_2} h_\sigma(i)")
 def minimum(image, *, foreground="bright"):
-    from skimage.filters import threshold_minimum
-
-    gray = _gray(image)
-    _flat_check(gray)
     try:
-        t = threshold_minimum(gray)
+        return _skimage_global(image, "threshold_minimum", foreground)
     except RuntimeError:
         raise ValueError("The histogram never smooths down to two peaks, so the minimum method has no "
                          "valley to choose on this image.") from None
-    return _global(gray, t, foreground)
 
 
 @method(task=THRESHOLD, key="triangle", label="Triangle", book=_GLOBAL_BOOK, params=[FOREGROUND],
@@ -227,11 +215,7 @@ def minimum(image, *, foreground="bright"):
                     "objects on a dark background, or a sketch on paper).",
         latex=r"t = \arg\max_i\ \operatorname{dist}\bigl((i, h_i),\ \overline{(i_{peak}, h_{peak})(i_{end}, 0)}\bigr)")
 def triangle(image, *, foreground="bright"):
-    from skimage.filters import threshold_triangle
-
-    gray = _gray(image)
-    _flat_check(gray)
-    return _global(gray, threshold_triangle(gray), foreground)
+    return _skimage_global(image, "threshold_triangle", foreground)
 
 
 @method(task=THRESHOLD, key="kapur", label="Maximum entropy (Kapur, SimpleITK)", book="3.2.3",
@@ -256,7 +240,7 @@ def kapur(image, *, bins=256, foreground="bright"):
 
 # ---------------------------------------------------------------- local thresholds (§3.2.2, §3.2.4, 3.Q1)
 
-def _odd(size: int, name: str, image_shape) -> int:
+def _odd(size: int, name: str) -> int:
     size = int(size)
     if size < 3 or size % 2 == 0:
         raise ValueError(f"The {name} must be an odd number of at least 3 pixels.")
@@ -281,7 +265,7 @@ def local(image, *, block_size=35, offset=0.0, statistic="gaussian", foreground=
     from skimage.filters import threshold_local
 
     gray = _gray(image)
-    block = _odd(block_size, "block size", gray.shape)
+    block = _odd(block_size, "block size")
     return _local(gray, threshold_local(gray, block, method=statistic, offset=offset), foreground)
 
 
@@ -334,7 +318,7 @@ def niblack(image, *, window_size=25, k=0.2, foreground="bright"):
     from skimage.filters import threshold_niblack
 
     gray = _gray(image)
-    window = _odd(window_size, "window", gray.shape)
+    window = _odd(window_size, "window")
     return _local(gray, threshold_niblack(gray, window_size=window, k=k), foreground)
 
 
@@ -352,7 +336,7 @@ def sauvola(image, *, window_size=25, k=0.2, r=0.5, foreground="bright"):
     from skimage.filters import threshold_sauvola
 
     gray = _gray(image)
-    window = _odd(window_size, "window", gray.shape)
+    window = _odd(window_size, "window")
     return _local(gray, threshold_sauvola(gray, window_size=window, k=k, r=r), foreground)
 
 
@@ -360,7 +344,7 @@ def _adaptive_cv(image, *, block_size, c, foreground, gaussian: bool) -> Output:
     import cv2
 
     gray = _gray(image)
-    block = _odd(block_size, "block size", gray.shape)
+    block = _odd(block_size, "block size")
     gray8 = to_uint8(gray)
     kind = cv2.ADAPTIVE_THRESH_GAUSSIAN_C if gaussian else cv2.ADAPTIVE_THRESH_MEAN_C
     # THRESH_BINARY keeps pixels above (local mean − C); THRESH_BINARY_INV (the book's choice) keeps
