@@ -46,6 +46,15 @@ else:
     if min(image.shape[:2]) < 128:
         st.warning("The image is smaller than 128 px: the HOG people window (64×128) cannot fit. "
                    "Raise the working size.")
+    with st.expander("Mark the people yourself (optional): precision and recall", icon=":material/crop_free:"):
+        st.caption("Drag a box around each person, head to feet. The detections are then scored against your "
+                   "boxes at IoU ≥ 0.5 (a detection window has some margin around the person).")
+        from ui.canvas import rects_canvas
+
+        marked = [box for box in rects_canvas(image, key="ped.truth", max_width=512) if box[2] > 4 and box[3] > 4]
+        if marked:
+            truth = np.asarray(marked, dtype=np.int32)
+            st.caption(f"{len(marked)} {'person' if len(marked) == 1 else 'people'} marked.")
 
 method_cards(methods_for(DETECT_PEOPLE))
 st.subheader("Detectors side by side")

@@ -26,6 +26,9 @@ def test_panorama_page_stitches_the_synthetic_views(page, app_url):
     assert len(seams) == 2 and all(e < 0.04 for e in seams), seams
     assert page.get_by_role("button", name="Download PNG").count() == 2
     screenshot(page, "panorama")
+    page.get_by_role("button", name="Download PNG").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    screenshot(page, "panorama-results")
 
 
 def test_faces_page_detects_and_recognises(page, app_url):
@@ -51,3 +54,29 @@ def test_pedestrians_page_compares_hog_and_haar(page, app_url):
     assert len(scored) == 2, scored
     assert re.search(r"4 people .*precision 1\.00 · recall 1\.00", scored[0].replace("\n", " ")), scored[0]
     screenshot(page, "pedestrians")
+
+
+def test_marking_people_on_the_canvas_scores_the_detectors(page, app_url):
+    page.goto(f"{app_url}/pedestrians?ped.scene=Gallery+or+upload&ped.max_side=256")
+    wait_until_idle(page)
+    assert_no_errors(page)
+    assert not [t for t in _texts(page) if "recall" in t and re.match(r"\d+ (person|people)", t)]
+    page.get_by_text("Mark the people yourself").first.click()
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    box = canvas.bounding_box()
+    # the astronaut stands in the middle of the picture: a box from her head to the bottom edge
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.08)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(box["x"] + box["width"] * (0.3 + 0.04 * step), box["y"] + box["height"] * (0.08 + 0.09 * step))
+        page.wait_for_timeout(30)
+    page.mouse.up()
+    page.wait_for_timeout(500)
+    wait_until_idle(page)
+    assert_no_errors(page)
+    assert page.get_by_text("1 person marked.").count() > 0
+    scored = [t for t in _texts(page) if "recall" in t and re.match(r"\d+ (person|people)", t)]
+    assert len(scored) == 2 and all("1 true" in t for t in scored), scored
+    screenshot(page, "pedestrians-marked")
