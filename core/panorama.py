@@ -105,8 +105,31 @@ def trim_black(image: np.ndarray) -> np.ndarray:
     return image[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
 
 
+def inner_crop(image: np.ndarray) -> np.ndarray:
+    """The panorama without its black corners: shave off the border row or column with the most black
+    pixels until none is left (a greedy approximation of the largest fully covered rectangle)."""
+    valid = (image.max(axis=2) if image.ndim == 3 else image) > 0
+    top, bottom, left, right = 0, valid.shape[0], 0, valid.shape[1]
+    while bottom - top > 2 and right - left > 2:
+        window = valid[top:bottom, left:right]
+        missing = {"top": (~window[0]).sum(), "bottom": (~window[-1]).sum(),
+                   "left": (~window[:, 0]).sum(), "right": (~window[:, -1]).sum()}
+        side = max(missing, key=missing.get)
+        if missing[side] == 0:
+            break
+        if side == "top":
+            top += 1
+        elif side == "bottom":
+            bottom -= 1
+        elif side == "left":
+            left += 1
+        else:
+            right -= 1
+    return image[top:bottom, left:right]
+
+
 def _stitch(images, *, mode: str, registration_mp: float, confidence: float, wave_correction: bool,
-            trim: bool, progress: Callable | None = None) -> Output:
+            trim: str, progress: Callable | None = None) -> Output:
     import cv2
 
     prepared, notes = prepare_images(images, max_side=100_000)
@@ -137,7 +160,9 @@ def _stitch(images, *, mode: str, registration_mp: float, confidence: float, wav
     if used < len(prepared):
         notes.append(f"Only {used} of the {len(prepared)} images made it into the panorama; the others matched "
                      "their neighbours too weakly (lower the confidence threshold to keep them).")
-    if trim:
+    if trim == "inner":
+        pano = inner_crop(trim_black(pano))
+    elif trim == "bounding box":
         pano = trim_black(pano)
     if progress:
         progress(1.0, "done")
@@ -150,7 +175,9 @@ _COMMON = [
           help="Images are matched at this size; smaller is faster but finds fewer features."),
     Param("confidence", "Confidence threshold", 1.0, min=0.3, max=1.5, step=0.1,
           help="Images whose match confidence is lower are dropped; lower it when the stitcher gives up."),
-    Param("trim", "Trim black borders", True, help="Crop to the bounding box of the stitched pixels."),
+    Param("trim", "Crop", "bounding box", choices=("none", "bounding box", "inner"),
+          help="bounding box: cut the black margins (the book's trim); inner: also cut the black corners, "
+               "keeping only fully covered pixels; none: the stitcher's canvas as is."),
 ]
 
 
@@ -163,7 +190,7 @@ _COMMON = [
                      "along which the images differ least, compensates exposure and blends across the seams "
                      "with multi-band blending."),
         latex=r"x_j \sim K_j R_j R_i^{\top} K_i^{-1} x_i")
-def stitch_panorama(images, *, registration_mp=0.6, confidence=1.0, trim=True, wave_correction=True,
+def stitch_panorama(images, *, registration_mp=0.6, confidence=1.0, trim="bounding box", wave_correction=True,
                     progress=None):
     return _stitch(images, mode="panorama", registration_mp=registration_mp, confidence=confidence,
                    wave_correction=wave_correction, trim=trim, progress=progress)
@@ -176,7 +203,7 @@ def stitch_panorama(images, *, registration_mp=0.6, confidence=1.0, trim=True, w
                      "a flat scene, with no spherical projection: right for scans and for views that only "
                      "shift, wrong for a camera that turns a lot."),
         latex=r"x_j = A_{ij} x_i + t_{ij}")
-def stitch_scans(images, *, registration_mp=0.6, confidence=1.0, trim=True, progress=None):
+def stitch_scans(images, *, registration_mp=0.6, confidence=1.0, trim="bounding box", progress=None):
     return _stitch(images, mode="scans", registration_mp=registration_mp, confidence=confidence,
                    wave_correction=False, trim=trim, progress=progress)
 

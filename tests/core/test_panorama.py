@@ -5,7 +5,7 @@ import pytest
 
 from core.gallery import load_sample
 from core.image import fit_size, to_gray
-from core.panorama import (camera_views, panning_video, prepare_images, resampling_floor, sample_frames,
+from core.panorama import (camera_views, inner_crop, panning_video, prepare_images, resampling_floor, sample_frames,
                            seam_error, status_message, trim_black)
 from core.registry import STITCH, get_method, methods_for
 
@@ -95,6 +95,17 @@ def test_trim_black_crops_to_the_content():
     image = np.zeros((20, 30, 3), np.float32)
     image[5:15, 4:25] = 0.5
     assert trim_black(image).shape == (10, 21, 3)
+
+
+def test_the_inner_crop_removes_black_corners(views):
+    import cv2
+
+    tilted = np.zeros((100, 160, 3), np.float32)
+    cv2.fillPoly(tilted, [np.array([[10, 0], [159, 8], [150, 99], [0, 90]], np.int32)], (0.6, 0.5, 0.4))
+    inner = inner_crop(tilted)
+    assert (inner.max(axis=2) > 0).all() and inner.shape[0] * inner.shape[1] > 0.7 * 100 * 160
+    pano = get_method(STITCH, "stitcher_panorama").run(list(views), params={"trim": "inner"}).image
+    assert (pano.max(axis=2) == 0).mean() < 0.01
 
 
 def test_frames_of_a_panning_video_stitch(source):
