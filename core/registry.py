@@ -178,8 +178,8 @@ COMPONENTS = Task("components", "Connected components", ("mask",), "labels", "co
 # skin: an RGB image and scribbles (int32: 0 none, 1 non-skin, 2 skin) in; Output.image is the float skin
 # mask (H, W) in {0, 1}; extras["accuracy"] is the accuracy on held-out stroke pixels.
 SKIN = Task("skin", "Skin classification", ("image", "scribbles"), "mask", "core.skin")
-# background_subtraction: frames (T, H, W, 3) float in; Output.image is the float foreground masks
-# (T, H, W) in {0, 1}; extras["background"] is the final background model (H, W, 3).
+# background_subtraction: frames (T, H, W, 3) float in; Output.image is the bool foreground masks
+# (T, H, W); extras["background"] is the final background model (H, W, 3).
 BACKGROUND_SUBTRACTION = Task("background_subtraction", "Video background subtraction", ("frames",), "masks",
                               "core.video_bg")
 # outliers: samples (N, D) in [0, 1] in; Output.image is the per-sample reconstruction error (N,);

@@ -58,7 +58,7 @@ def _run_subtractor(frames: np.ndarray, subtractor, *, learning_rate: float, ope
     import cv2
 
     frames = _frames(frames)
-    masks = np.zeros(frames.shape[:3], np.float32)
+    masks = np.zeros(frames.shape[:3], bool)
     count = len(frames)
     for t in range(count):
         bgr = cv2.cvtColor(to_uint8(frames[t]), cv2.COLOR_RGB2BGR)
@@ -126,7 +126,7 @@ def knn(frames, *, history=100, dist2_threshold=400.0, detect_shadows=False, lea
 def approx_median(frames, *, step=2.0, threshold=0.12, opening=0, progress: Progress = None):
     frames = _frames(frames)
     count = len(frames)
-    masks = np.zeros(frames.shape[:3], np.float32)
+    masks = np.zeros(frames.shape[:3], bool)
     background = np.median(frames[:min(count, 9)], axis=0).astype(np.float32)
     delta = np.float32(step / 255.0)
     for t in range(count):

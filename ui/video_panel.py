@@ -15,14 +15,14 @@ VIDEO_TYPES = ["mp4", "avi", "mov", "mkv", "webm", "m4v", "mpg", "mpeg", "gif"]
 WIDTHS = {"small (128×96)": (128, 96), "medium (160×120)": (160, 120), "large (240×180)": (240, 180)}
 
 
-@st.cache_data(max_entries=4, show_spinner="Generating the synthetic video…")
+@st.cache_data(max_entries=2, show_spinner="Generating the synthetic video…")
 def _synthetic(frames: int, size: str, objects: int, noise: float, lighting: float, seed: int):
     width, height = WIDTHS[size]
     return synthetic_video(frames=frames, height=height, width=width, objects=objects, noise=noise,
                            lighting=lighting, seed=seed)
 
 
-@st.cache_data(max_entries=4, show_spinner="Decoding the video…")
+@st.cache_data(max_entries=2, show_spinner="Decoding the video…")
 def load_upload(data_digest: str, name: str, max_frames: int, _data: bytes):
     """(frames, fps, info, error): a clear message instead of an exception for undecodable files."""
     try:
@@ -92,7 +92,7 @@ def video_section() -> None:
     if truth is not None:
         columns[0].image(truth[t].astype(np.float32), caption="True foreground", width="stretch")
     for column, r in zip(columns[1:], ok):
-        column.image(r.image[t], caption=f"{r.method.label}: foreground", width="stretch", clamp=True)
+        column.image(r.image[t].astype(np.float32), caption=f"{r.method.label}: foreground", width="stretch", clamp=True)
         column.image(r.output.extras["background"], caption="Background model (end)", width="stretch", clamp=True)
     st.subheader("Playback")
     chosen = st.selectbox("Method to play", [r.method.label for r in ok], key=f"{KEY}.play")
