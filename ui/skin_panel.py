@@ -35,10 +35,10 @@ def skin_map_view(image: np.ndarray, skin: np.ndarray) -> np.ndarray:
     return np.where(skin[..., None] > 0.5, image, gray).astype(np.float32)
 
 
-def training_strokes(image: np.ndarray) -> np.ndarray | None:
+def training_strokes(image: np.ndarray, *, example_default: bool = True) -> np.ndarray | None:
     """Sidebar brush controls and the canvas; returns the scribbles used for training (or None)."""
     st.sidebar.header("Strokes")
-    use_example = st.sidebar.toggle("Use the example strokes", value=True, key=f"{KEY}.example",
+    use_example = st.sidebar.toggle("Use the example strokes", value=example_default, key=f"{KEY}.example",
                                     bind="query-params",
                                     help="Strokes prepared for the astronaut sample (face = skin; hair, suit, "
                                          "background, flag = non-skin), so results show before you draw. "
@@ -86,7 +86,7 @@ def skin_section() -> None:
     if image.ndim != 3:
         st.warning("Skin detection needs colour: turn off *Grayscale* in the sidebar.")
         return
-    scribbles = training_strokes(image)
+    scribbles = training_strokes(image, example_default=choice.name == "astronaut")
     try:
         check_scribbles(np.zeros(image.shape[:2], np.int32) if scribbles is None else scribbles, image.shape)
     except ValueError as exc:
