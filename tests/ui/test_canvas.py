@@ -52,3 +52,16 @@ def test_points_and_rect_scale_to_source():
     assert rect_from_json(json_data, geometry) == (300, 160, 100, 40)
     assert rect_from_json({"objects": []}, geometry) is None
     assert points_from_json(None, geometry) == []
+
+
+def test_every_rectangle_in_drawing_order():
+    from ui.canvas import rects_from_json
+
+    geometry = CanvasGeometry.fit((200, 400), max_width=200)  # scale 2
+    json_data = {"objects": [
+        {"type": "Rect", "left": 5, "top": 10, "width": 50, "height": 20, "scaleX": 1, "scaleY": 1},
+        {"type": "Path", "path": []},
+        {"type": "Rect", "left": 150, "top": 80, "width": 100, "height": 100, "scaleX": 1, "scaleY": 1},
+    ]}
+    assert rects_from_json(json_data, geometry) == [(10, 20, 100, 40), (300, 160, 100, 40)]
+    assert rects_from_json(None, geometry) == []
