@@ -11,7 +11,7 @@ from ui.inputs import pick_image
 from ui.page import header
 from ui.segment_compare import compare_segmentations
 from ui.segment_inputs import reference_mask
-from ui.segment_views import cluster_composition, mean_colour_row
+from ui.segment_views import cluster_composition, cluster_scatter, mean_colour_row
 
 DEFAULT_METHODS = ["kmeans", "gmm", "mean_shift", "mahalanobis"]
 
@@ -47,3 +47,9 @@ if ok:
     st.subheader("Cluster colours and sizes")
     st.plotly_chart(cluster_composition(image, ok), width="stretch", key="cl.composition")
     mean_colour_row(image, ok)
+    with st.expander("Clusters in the Lab a–b colour plane (book Figure 3.15)", icon=":material/bubble_chart:"):
+        names = {r.method.label: r for r in ok}
+        chosen = st.selectbox("Method", list(names), key="cl.scatter")
+        st.plotly_chart(cluster_scatter(image, names[chosen].image), width="stretch", key="cl.scatter.chart")
+        st.caption("A random sample of 3000 pixels. Clusters that look split in a–b are told apart by lightness "
+                   "L (or by position with a +xy feature space).")

@@ -136,3 +136,29 @@ def segment_size_histogram(results: list[RunResult]) -> go.Figure:
     fig.update_layout(barmode="overlay", height=320, title="Segment sizes", xaxis_title="log₁₀ pixels per segment",
                       yaxis_title="segments", margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def cluster_scatter(image: np.ndarray, labels: np.ndarray, *, count: int = 3000, seed: int = 0) -> go.Figure:
+    """Pixels in the Lab a–b plane (a random sample): left in their own colour, right in their cluster's mean
+    colour, the two panels of the book's Figure 3.15."""
+    from plotly.subplots import make_subplots
+    from skimage.color import rgb2lab
+
+    from core.image import to_rgb
+
+    rgb = to_rgb(image).reshape(-1, 3)
+    flat = np.asarray(labels).ravel()
+    pick = np.random.default_rng(seed).choice(len(rgb), min(count, len(rgb)), replace=False)
+    lab = rgb2lab(rgb[pick][None])[0]
+    means = {row["label"]: row["colour"] for row in cluster_table(image, labels)}
+    own = ["#" + "".join(f"{int(round(c * 255)):02x}" for c in pixel) for pixel in rgb[pick]]
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("pixel colours", "cluster mean colours"),
+                        shared_xaxes=True, shared_yaxes=True)
+    for col, colours in ((1, own), (2, [means[int(v)] for v in flat[pick]])):
+        fig.add_trace(go.Scattergl(x=lab[:, 1], y=lab[:, 2], mode="markers", showlegend=False,
+                                   marker=dict(color=colours, size=4, line=dict(width=0)),
+                                   hovertemplate="a %{x:.1f}, b %{y:.1f}<extra></extra>"), row=1, col=col)
+    fig.update_xaxes(title_text="a (green → red)")
+    fig.update_yaxes(title_text="b (blue → yellow)", col=1)
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
