@@ -210,6 +210,23 @@ def iou_per_frame(masks: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return np.array([iou(t, m) for t, m in zip(truth, masks)], np.float32)
 
 
+def warmup_frames(count: int) -> int:
+    """Frames a background model gets to learn before it is scored: 20, or a third of a short clip."""
+    return min(20, count // 3)
+
+
+def video_scores(truth: np.ndarray | None, masks: np.ndarray) -> dict[str, float]:
+    """Mean IoU and Dice with the true foreground after the warm-up frames (the runner's metrics)."""
+    from core.segmentation.metrics import dice
+
+    if truth is None:
+        return {}
+    start = warmup_frames(len(masks))
+    masks, truth = np.asarray(masks)[start:] > 0.5, np.asarray(truth)[start:].astype(bool)
+    return {"iou": float(iou_per_frame(masks, truth).mean()),
+            "dice": float(np.mean([dice(t, m) for t, m in zip(truth, masks)]))}
+
+
 def read_video(data: bytes, *, max_frames: int = 120, max_side: int = 160, name: str = "video") \
         -> tuple[np.ndarray, float, dict]:
     """Decode uploaded bytes to float RGB frames (at most `max_frames`, longest side `max_side`).

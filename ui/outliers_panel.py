@@ -5,7 +5,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.outliers import CORRUPTIONS, detection_scores, load_digit_samples, threshold_at
+from core.outliers import CORRUPTIONS, detection_scores, load_digit_samples, outlier_scores, threshold_at
 from core.registry import OUTLIERS
 from ui.plots import lines
 from ui.task_runs import pick_and_run, successes
@@ -43,7 +43,8 @@ def outliers_section() -> None:
         st.error(str(exc))
         return
     results = pick_and_run(OUTLIERS, (data.samples,), defaults=["autoencoder", "pca_recon"], key=KEY,
-                           label="reconstruction models")
+                           label="reconstruction models", reference=data.injected if data.injected.any() else None,
+                           metrics=outlier_scores, scores=("ROC AUC", "precision in the top 20"))
     ok = successes(results)
     if not ok:
         return

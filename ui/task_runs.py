@@ -13,6 +13,7 @@ from core.registry import Method, Task
 from ui.compare import pick_methods
 from ui.params import param_widgets
 from ui.runner import RunResult, run_method
+from ui.sweep import sweep_panel
 
 
 def tune(methods: list[Method], *, columns: int = 4) -> dict[str, dict[str, Any]]:
@@ -30,15 +31,23 @@ def tune(methods: list[Method], *, columns: int = 4) -> dict[str, dict[str, Any]
     return values
 
 
-def pick_and_run(task: Task, inputs: tuple, *, defaults: list[str], key: str,
-                 label: str = "Methods to compare") -> list[RunResult]:
-    """Method picker, parameter expanders, and the cached runs (errors come back in each result)."""
+def pick_and_run(task: Task, inputs: tuple, *, defaults: list[str], key: str, label: str = "Methods to compare",
+                 reference=None, metrics=None, scores: tuple[str, ...] = ()) -> list[RunResult]:
+    """Method picker, parameter expanders, and the cached runs (errors come back in each result).
+
+    With a `reference` and a `metrics(reference, result)` function, each run is scored and a sweep of
+    any parameter against the two `scores` is offered in an expander."""
     methods = pick_methods(task, defaults, key=f"{key}.methods")
     if not methods:
         st.info(f"Choose at least one method ({label.lower()}).")
         return []
     params = tune(methods)
-    return [run_method(m, inputs, params[m.key]) for m in methods]
+    results = [run_method(m, inputs, params[m.key], reference=reference, metrics=metrics) for m in methods]
+    if reference is not None and metrics is not None and scores:
+        with st.expander("Sweep a parameter", icon=":material/tune:"):
+            sweep_panel(methods, inputs, reference=reference, current=params, key=f"{key}.sweep",
+                        methods_key=f"{key}.methods", scores=scores, metrics=metrics)
+    return results
 
 
 def successes(results: list[RunResult]) -> list[RunResult]:

@@ -6,7 +6,8 @@ import streamlit as st
 
 from core.image import digest
 from core.registry import BACKGROUND_SUBTRACTION
-from core.video_bg import encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video
+from core.video_bg import (encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video, video_scores,
+                           warmup_frames)
 from ui.plots import lines
 from ui.task_runs import pick_and_run, successes
 
@@ -73,18 +74,20 @@ def video_section() -> None:
     st.caption(f"{len(frames)} frames of {frames.shape[2]}×{frames.shape[1]} px"
                + (" with known foreground masks (synthetic)." if truth is not None else "."))
     ok = successes(pick_and_run(BACKGROUND_SUBTRACTION, (frames,), defaults=["mog2", "knn", "approx_median"],
-                                key=KEY, label="background models"))
+                                key=KEY, label="background models", reference=truth, metrics=video_scores,
+                                scores=("iou", "dice")))
     if not ok:
         return
-    warmup = min(20, len(frames) // 3)
+    warmup = warmup_frames(len(frames))
     if truth is not None:
         ious = {r.method.label: iou_per_frame(r.image, truth) for r in ok}
         st.plotly_chart(lines(ious, title="IoU with the true foreground, per frame", x_title="frame",
                               y_title="IoU"), width="stretch", key=f"{KEY}.iou")
         columns = st.columns(len(ok))
         for column, r in zip(columns, ok):
-            column.metric(r.method.label, f"{ious[r.method.label][warmup:].mean():.3f}",
-                          help=f"Mean IoU after a {warmup}-frame warm-up, while the model learns the background.")
+            column.metric(r.method.label, f"{r.metrics['iou']:.3f}",
+                          help=f"Mean IoU after a {warmup}-frame warm-up, while the model learns the background "
+                               f"(Dice {r.metrics['dice']:.3f}).")
             column.caption(f"{r.seconds:.2f} s for {len(frames)} frames")
     t = st.slider("Frame", 1, len(frames), min(len(frames), max(warmup + 1, len(frames) // 2)), key=f"{KEY}.t") - 1
     columns = st.columns(len(ok) + 1)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from core.outliers import detection_scores, load_digit_samples, threshold_at
+from core.outliers import detection_scores, load_digit_samples, outlier_scores, threshold_at
 from core.registry import methods_for
 
 
@@ -66,3 +66,9 @@ def test_threshold_and_bad_inputs():
     with pytest.raises(ValueError, match="at least 10 samples"):
         methods_for("outliers")[0].run(np.zeros((3, 64), np.float32))
     assert detection_scores(errors, np.zeros(100, bool)) == {}
+
+
+def test_outlier_scores_for_the_runner(data):
+    errors = data.injected.astype(np.float32) + 0.01  # a perfect detector
+    assert outlier_scores(data.injected, errors) == {"ROC AUC": 1.0, "precision in the top 20": 1.0}
+    assert outlier_scores(None, errors) == {}

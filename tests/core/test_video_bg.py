@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from core.registry import methods_for
-from core.video_bg import encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video
+from core.video_bg import (encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video, video_scores,
+                            warmup_frames)
 
 WARMUP = 20
 
@@ -102,3 +103,13 @@ def test_methods_refuse_an_empty_frame_stack():
     for method in methods_for("background_subtraction"):
         with pytest.raises(ValueError, match="no frames"):
             method.run(np.zeros((0, 16, 16, 3), np.float32))
+
+
+def test_video_scores_skip_the_warm_up(clip):
+    frames, truth = clip
+    masks = truth.copy()
+    masks[:10] = True  # wrong during the warm-up only
+    scores = video_scores(truth, masks)
+    assert scores == {"iou": 1.0, "dice": 1.0}
+    assert video_scores(None, masks) == {}
+    assert warmup_frames(50) == 16 and warmup_frames(300) == 20

@@ -72,6 +72,11 @@ def test_video_scores_each_model_per_frame_and_plays_back():
     scores = {m.label: float(m.value) for m in at.metric}
     assert len(scores) == 3 and max(scores.values()) > 0.9, scores
     assert len(at.get("video")) == 1
+    at.selectbox(key="vid.sweep.method").set_value("mog2").run()
+    at.selectbox(key="vid.sweep.p1").set_value("var_threshold").run()
+    at.button(key="vid.sweep.run").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Best IoU") for s in at.success), [s.value for s in at.success]
     at.multiselect(key="vid.methods").set_value(["mog2"]).run()
     at.slider(key="mog2.var_threshold").set_value(90.0).run()
     assert not at.exception and len(at.metric) == 1
