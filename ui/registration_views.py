@@ -194,12 +194,17 @@ def deformation_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunRe
                       width="stretch", key=f"{key}.est")
     if truth is not None:
         right.plotly_chart(field_figure(fixed, truth.field, title="True field"), width="stretch", key=f"{key}.true")
-    a, b = st.columns(2)
+    a, b, c = st.columns(3)
     gray_fixed = to_gray(fixed)
     a.image(np.clip(0.5 + (to_gray(moving) - gray_fixed), 0, 1), caption="Difference before (moving − fixed)",
             width="stretch")
     b.image(np.clip(0.5 + (to_gray(result.image) - gray_fixed), 0, 1), caption="Difference after (result − fixed)",
             width="stretch")
+    if truth is not None:
+        miss = np.linalg.norm(field - truth.field, axis=-1)
+        top = max(float(np.percentile(miss, 99)), 1e-6)
+        c.image(np.clip(miss / top, 0, 1), width="stretch",
+                caption=f"|estimated − true field|, white = {top:.2f} px or more")
     curve = result.output.extras.get("metric_curve")
     if curve is not None and len(curve):
         from ui.plots import lines
