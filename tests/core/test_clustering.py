@@ -149,3 +149,14 @@ def test_every_method_runs_with_defaults(key, color):
     assert out.image.shape == image.shape[:2] and out.image.dtype == np.int32 and out.image.min() >= 0
     assert all(np.array_equal(a, b) for a, b in zip(frozen, inputs))
     assert not method.slow or calls, "a slow method reports progress"
+
+
+def test_pyramid_mean_shift_otsu_objects_counts_the_objects(scene):
+    image, truth = scene
+    out = get_method(CLUSTER, "pyr_mean_shift").run(image, params={"labels_from": "otsu objects", "min_size": 20})
+    assert out.extras["objects"] == 2  # the blob and the ellipse
+    assert set(np.unique(out.image)) == {1, 2, 3}
+    assert iou(truth, out.image >= 2) > 0.9
+    dark = get_method(CLUSTER, "pyr_mean_shift").run(image, params={"labels_from": "otsu objects",
+                                                                     "objects": "dark", "min_size": 20})
+    assert iou(~truth, dark.image >= 2) > 0.9
