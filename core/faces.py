@@ -129,6 +129,16 @@ def gabor_responses(image: np.ndarray, bank: GaborBank) -> np.ndarray:
                      for k in bank.kernels])
 
 
+def uint8_clipping(image: np.ndarray, bank: GaborBank) -> float:
+    """The share of responses that filtering the uint8 image into a uint8 result (the book's way) gets wrong:
+    negative responses become 0 and those above 255 saturate."""
+    import cv2
+
+    gray = to_gray(image) * 255.0
+    signed = np.stack([cv2.filter2D(gray, cv2.CV_32F, k, borderType=cv2.BORDER_REFLECT) for k in bank.kernels])
+    return float(np.mean((signed < -0.5) | (signed > 255.5)))
+
+
 def feature_bank(*, ksize: int = 5, sigma: float = 1.0, gamma: float = 0.5) -> GaborBank:
     """The book's face-feature bank: 5 frequencies 0.1…0.58 (λ = 1/f) × 8 orientations = 40 kernels."""
     return gabor_bank(ksize=ksize, sigma=sigma, wavelengths=tuple(1.0 / f for f in (0.1, 0.22, 0.34, 0.46, 0.58)),

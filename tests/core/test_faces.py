@@ -8,7 +8,7 @@ import pytest
 
 from core.boxes import iou
 from core.faces import (feature_bank, gabor_bank, gabor_features, gabor_responses, lfw_faces, load_identity_zip,
-                        make_zip, mosaic, nmf_error_curve, nmf_faces, split, synthetic_identities)
+                        make_zip, mosaic, nmf_error_curve, nmf_faces, split, synthetic_identities, uint8_clipping)
 from core.gallery import load_sample
 from core.registry import DETECT_FACES, RECOGNIZE_FACES, get_method, methods_for
 
@@ -112,6 +112,9 @@ def test_gabor_kernels_ignore_flat_areas_and_bright_images_do_not_saturate():
     assert strong.max() > 0.2 and gabor_responses(1 - stripes, bank)[0].max() > 0.2  # no clipping at 0
     with pytest.raises(ValueError, match="odd"):
         gabor_bank(ksize=4)
+    # the book's uint8 filtering loses the negative half of these zero-mean responses
+    assert 0.2 < uint8_clipping(stripes, bank) < 0.8
+    assert uint8_clipping(np.full((32, 32), 0.5, np.float32), bank) == 0
 
 
 def _zip_of(folders):

@@ -43,6 +43,17 @@ def test_faces_page_detects_and_recognises(page, app_url):
     metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     assert len(metrics) == 3 and all(m.endswith("%") for m in metrics), metrics
     screenshot(page, "faces")
+    page.locator('[data-testid="stMetricValue"]').first.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    screenshot(page, "faces-recognition")
+    page.get_by_role("tab", name=re.compile("NMF parts")).click()
+    wait_until_idle(page)
+    assert page.get_by_text(re.compile(r"The 25 parts")).count() > 0
+    screenshot(page, "faces-nmf")
+    page.get_by_role("tab", name=re.compile("Gabor bank")).click()
+    wait_until_idle(page)
+    assert_no_errors(page)
+    screenshot(page, "faces-gabor")
 
 
 def test_pedestrians_page_compares_hog_and_haar(page, app_url):
