@@ -47,9 +47,10 @@ damaged = apply_mask(clean.image, mask)
 st.caption(f"Input: **{clean.name}** with {choice.description}, shown in white. Scores compare each result with "
            "the intact image over the whole picture and **inside the mask** alone (the whole-image numbers are "
            "inflated by the untouched pixels). The mean fill is the baseline every method should beat.")
-st.caption("Slow methods are marked *(slow)*: FSR and shift-map run on a copy capped at a small working size "
-           "(their *Working size* parameter), and neural painting trains a Keras network here (TensorFlow "
-           "loads on its first use, about 10 s).")
+st.caption("Slow methods are marked *(slow)*. FSR and shift-map work on the hole's surroundings, downscaled to "
+           "their *Working size* when those are larger (a mask spread over the whole picture is filled at that "
+           "size and scaled back up); neural painting trains a Keras network here (TensorFlow loads on its "
+           "first use, about 10 s).")
 recipe = (f"{clean.code}\nfrom core.masks import apply_mask, fit_mask, generate_mask, load_mask\n{choice.code}\n"
           "degraded = apply_mask(image, mask)")
 compare_methods(INPAINT, (damaged, mask), reference=clean.image, baseline_label="Masked input", recipe=recipe,
