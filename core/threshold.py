@@ -228,14 +228,41 @@ def triangle(image, *, foreground="bright"):
         latex=r"t^* = \arg\max_t\ -\sum_{i\le t}\tfrac{p_i}{P_t}\ln\tfrac{p_i}{P_t} "
               r"- \sum_{i>t}\tfrac{p_i}{1-P_t}\ln\tfrac{p_i}{1-P_t}")
 def kapur(image, *, bins=256, foreground="bright"):
+    return _sitk_global(image, "MaximumEntropy", bins, foreground)
+
+
+def _sitk_global(image: np.ndarray, name: str, bins: int, foreground: str) -> Output:
+    """Threshold with SimpleITK's `<name>ThresholdImageFilter` (it reports the threshold it chose)."""
     import SimpleITK as sitk
 
     gray = _gray(image)
     _flat_check(gray)
-    thresholder = sitk.MaximumEntropyThresholdImageFilter()
+    thresholder = getattr(sitk, f"{name}ThresholdImageFilter")()
     thresholder.SetNumberOfHistogramBins(int(bins))
-    thresholder.Execute(sitk.GetImageFromArray(gray))
+    try:
+        thresholder.Execute(sitk.GetImageFromArray(gray))
+    except RuntimeError:
+        raise ValueError(f"SimpleITK's {name} threshold found no valid threshold on this image.") from None
     return _global(gray, thresholder.GetThreshold(), foreground)
+
+
+SITK_FILTERS = ("Huang", "Intermodes", "KittlerIllingworth", "Moments", "RenyiEntropy", "Shanbhag")
+
+
+@method(task=THRESHOLD, key="sitk", label="More SimpleITK thresholds", book="3.2.3",
+        params=[Param("filter", "Method", "Huang", choices=SITK_FILTERS,
+                      help="Huang: fuzzy-set entropy; Intermodes: smooth until bimodal, midpoint of the peaks; "
+                           "Kittler–Illingworth: minimum error for two Gaussians; Moments: keep the first three "
+                           "moments; Rényi: Rényi-entropy variant of Kapur; Shanbhag: fuzzy information measure."),
+                Param("bins", "Histogram bins", 256, min=32, max=512, step=32), FOREGROUND],
+        summary="SimpleITK's other histogram thresholders, from the same family as maximum entropy.",
+        explanation="Each reads the image histogram and returns one global threshold by its own criterion; "
+                    "compare them with Otsu and Kapur on the histogram below the results.",
+        latex=r"t^* = \arg\mathrm{opt}_t\ J(h; t)")
+def sitk(image, *, filter="Huang", bins=256, foreground="bright"):
+    if filter not in SITK_FILTERS:
+        raise ValueError(f"Unknown SimpleITK threshold {filter!r}; choose one of {', '.join(SITK_FILTERS)}.")
+    return _sitk_global(image, filter, bins, foreground)
 
 
 # ---------------------------------------------------------------- local thresholds (§3.2.2, §3.2.4, 3.Q1)
@@ -381,5 +408,5 @@ def adaptive_gaussian(image, *, block_size=21, c=4.0, foreground="dark"):
     return _adaptive_cv(image, block_size=block_size, c=c, foreground=foreground, gaussian=True)
 
 
-GLOBAL_METHODS = ("otsu", "li", "yen", "isodata", "mean", "minimum", "triangle", "kapur")
+GLOBAL_METHODS = ("otsu", "li", "yen", "isodata", "mean", "minimum", "triangle", "kapur", "sitk")
 LOCAL_METHODS = ("local", "local_otsu", "niblack", "sauvola", "adaptive_mean", "adaptive_gaussian")

@@ -54,6 +54,17 @@ def test_global_methods_find_the_objects(scene):
         assert iou(truth, out.image) > 0.85, key
 
 
+@pytest.mark.parametrize("name", th.SITK_FILTERS)
+def test_simpleitk_thresholds_lie_inside_the_gray_range(scene, name):
+    image, truth = scene
+    gray = to_gray(image)
+    out = get_method(THRESHOLD, "sitk").run(image, params={"filter": name})
+    assert gray.min() < out.extras["threshold"] < gray.max()
+    assert np.array_equal(out.image, gray > out.extras["threshold"])
+    if name in ("Intermodes", "KittlerIllingworth"):  # bimodal-histogram methods on a bimodal scene
+        assert iou(truth, out.image) > 0.9
+
+
 def test_dark_polarity_inverts_the_mask(scene):
     image = scene[0]
     bright = get_method(THRESHOLD, "otsu").run(image).image
