@@ -15,7 +15,7 @@ DEFAULT_METHODS = ["otsu", "triangle", "kapur", "sauvola"]
 
 header("Slicing & thresholding",
        "Highlight a band of gray levels, split an image into bit planes, and compare seven global thresholds, "
-       "maximum entropy and six local (adaptive) thresholds.", "Chapter 3")
+       "maximum entropy (and six more SimpleITK thresholds) and six local (adaptive) thresholds.", "Chapter 3")
 choice = pick_image(key="th", default="coins")
 image = choice.image
 with st.sidebar.expander("Uneven lighting (book §3.2.2)", icon=":material/light_mode:"):
