@@ -58,7 +58,7 @@ else:
 
 method_cards(methods_for(DETECT_PEOPLE))
 st.subheader("Detectors side by side")
-results = run_chosen(DETECT_PEOPLE, (image,), ["hog_svm", "haar_body"], key="ped")
+results = run_chosen(DETECT_PEOPLE, (image,), ["hog_svm", "hog_daimler", "haar_body"], key="ped")
 rows = detection_grid(results, truth=truth, nouns=("person", "people"))
 if rows:
     st.plotly_chart(count_time_bars(rows, truth_count=None if truth is None else len(truth)), width="stretch",

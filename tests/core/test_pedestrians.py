@@ -102,3 +102,10 @@ def test_the_street_is_seeded_and_its_boxes_lie_inside():
     assert (boxes[:, 1] + boxes[:, 3] <= 256 + 20).all()
     with pytest.raises(ValueError, match="1 to 6"):
         street_scene(people=0)
+
+
+def test_the_daimler_model_finds_people_too_small_for_the_64x128_window():
+    image, truth = street_scene(160, people=4, seed=0)  # people 50-75 px tall
+    small = get_method(DETECT_PEOPLE, "hog_daimler").run(image)
+    assert match(small.extras["boxes"], truth)["recall"] == 1.0
+    assert get_method(DETECT_PEOPLE, "hog_svm").run(image).extras["count"] == 0

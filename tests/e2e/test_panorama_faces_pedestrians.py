@@ -62,7 +62,7 @@ def test_pedestrians_page_compares_hog_and_haar(page, app_url):
     assert_no_errors(page)
     assert not _error_boxes(page), _error_boxes(page)
     scored = [t for t in _texts(page) if re.match(r"\d+ (person|people)", t) and "recall" in t]
-    assert len(scored) == 2, scored
+    assert len(scored) == 3, scored
     assert re.search(r"4 people .*precision 1\.00 · recall 1\.00", scored[0].replace("\n", " ")), scored[0]
     screenshot(page, "pedestrians")
 
@@ -89,5 +89,5 @@ def test_marking_people_on_the_canvas_scores_the_detectors(page, app_url):
     assert_no_errors(page)
     assert page.get_by_text("1 person marked.").count() > 0
     scored = [t for t in _texts(page) if "recall" in t and re.match(r"\d+ (person|people)", t)]
-    assert len(scored) == 2 and all("1 true" in t for t in scored), scored
+    assert len(scored) == 3 and all("1 true" in t for t in scored), scored
     screenshot(page, "pedestrians-marked")

@@ -22,7 +22,7 @@ def test_defaults_find_the_people_of_the_synthetic_street():
     assert not at.exception, at.exception
     assert not errors(at), errors(at)
     scores = _scores(at)
-    assert len(scores) == 2, scores  # HOG and Haar
+    assert len(scores) == 3, scores  # HOG (two models) and Haar
     hog = scores[0]
     assert hog[0] == 4 and hog[1] == 1.0 and hog[2] == 1.0
     assert any("What the default shows" in i.value for i in at.info)
