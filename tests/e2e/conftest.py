@@ -119,3 +119,16 @@ def drag(page, points, steps: int = 8) -> None:
             page.wait_for_timeout(15)
     page.mouse.up()
     page.wait_for_timeout(500)
+
+
+def drag_through(page, points, *, steps: int = 8, pause_ms: int = 15) -> None:
+    """Press the mouse at the first (x, y) page point, move through the others in small steps, release
+    (a stroke in freedraw mode, a box in rect mode)."""
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        for step in range(1, steps + 1):
+            page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
+            page.wait_for_timeout(pause_ms)
+    page.mouse.up()
+    page.wait_for_timeout(500)

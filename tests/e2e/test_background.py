@@ -1,7 +1,7 @@
 """Background page in Chromium: drawing a GrabCut rectangle replaces the default box and changes the mask."""
 import pytest
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, drag_through, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -19,13 +19,8 @@ def test_drawing_a_rectangle_changes_the_mask_and_effects(page, app_url):
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     box = canvas.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.08)
-    page.mouse.down()
-    for step in range(1, 11):
-        page.mouse.move(box["x"] + box["width"] * (0.15 + 0.055 * step), box["y"] + box["height"] * (0.08 + 0.09 * step))
-        page.wait_for_timeout(20)
-    page.mouse.up()
-    page.wait_for_timeout(500)
+    drag_through(page, [(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.08),
+                        (box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.98)])
     wait_until_idle(page)
     assert_no_errors(page)
     after = page.get_by_text("Foreground:").first.inner_text()

@@ -5,7 +5,7 @@ from urllib.parse import quote
 import pytest
 
 from core.registry import get_method
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, drag_through, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 PAGE = "interactive_segmentation"
@@ -47,17 +47,6 @@ def _canvas(page, index: int):
     return canvas, canvas.bounding_box()
 
 
-def _drag(page, points, steps: int = 8) -> None:
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
-        for step in range(1, steps + 1):
-            page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
-            page.wait_for_timeout(15)
-    page.mouse.up()
-    page.wait_for_timeout(500)
-
-
 def test_page_loads_with_scores_from_the_known_mask(page, app_url):
     page.goto(f"{app_url}/{PAGE}?is.max_side=256")
     _settle(page)
@@ -75,7 +64,7 @@ def test_drawing_a_grabcut_rectangle_changes_the_result(page, app_url):
     assert not _scores(page)
     _, box = _canvas(page, 1)
     # the synthetic objects sit in roughly [0.12, 0.88] of the frame
-    _drag(page, [(box["x"] + box["width"] * 0.08, box["y"] + box["height"] * 0.12),
+    drag_through(page, [(box["x"] + box["width"] * 0.08, box["y"] + box["height"] * 0.12),
                  (box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.88)])
     _settle(page)
     assert_no_errors(page)
@@ -92,7 +81,7 @@ def test_random_walker_scribbles_change_the_result(page, app_url):
     _, box = _canvas(page, 0)
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]
     # label 1 (background, the default brush): along the top and left edges
-    _drag(page, [(x + w * 0.03, y + h * 0.9), (x + w * 0.03, y + h * 0.03), (x + w * 0.95, y + h * 0.03)])
+    drag_through(page, [(x + w * 0.03, y + h * 0.9), (x + w * 0.03, y + h * 0.03), (x + w * 0.95, y + h * 0.03)])
     _settle(page, want="at least two labels")
     assert "at least two labels" in _errors(page)  # one label is a clear message, not a crash
     page.get_by_text("2 · object").first.click()
@@ -100,7 +89,7 @@ def test_random_walker_scribbles_change_the_result(page, app_url):
     _, box = _canvas(page, 0)
     x, y, w, h = box["x"], box["y"], box["width"], box["height"]
     # label 2 (object): across the big object's centre (about 0.4, 0.45 of the frame)
-    _drag(page, [(x + w * 0.3, y + h * 0.46), (x + w * 0.48, y + h * 0.46)])
+    drag_through(page, [(x + w * 0.3, y + h * 0.46), (x + w * 0.48, y + h * 0.46)])
     _settle(page)
     assert_no_errors(page)
     scores = _scores(page)
