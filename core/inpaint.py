@@ -102,8 +102,9 @@ def navier_stokes(image: np.ndarray, mask: np.ndarray, *, radius: int = 3) -> np
 # -- OpenCV xphoto: shift-map and frequency-selective reconstruction (slow) -------------------------
 
 def _shrunk(image: np.ndarray, mask: np.ndarray, max_side: int) -> tuple[np.ndarray, np.ndarray]:
-    """The image and mask at most `max_side` px on a side. A small pixel touched by the hole at all
-    counts as missing, so no white fill leaks into the known pixels."""
+    """The image and mask at most `max_side` px on a side, by masked area averaging: a small pixel
+    is the mean of the known pixels it covers, and missing when most of it is missing. So no fill
+    value leaks in, and thin strokes don't swell into wide holes."""
     import cv2
 
     height, width = mask.shape
@@ -111,8 +112,12 @@ def _shrunk(image: np.ndarray, mask: np.ndarray, max_side: int) -> tuple[np.ndar
     if scale >= 1:
         return image, mask
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    small_mask = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
+    known = (~mask).astype(np.float32)
+    share = cv2.resize(known, size, interpolation=cv2.INTER_AREA)  # fraction of known pixels
+    weights = known if image.ndim == 2 else known[..., None]
+    total = cv2.resize(image * weights, size, interpolation=cv2.INTER_AREA)
+    small = (total / np.maximum(share if image.ndim == 2 else share[..., None], 1e-6)).astype(np.float32)
+    small_mask = share < 0.5
     if small_mask.all():
         raise ValueError(f"At {size[0]}×{size[1]} px the mask covers everything; raise the working size.")
     return small, small_mask

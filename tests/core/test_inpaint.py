@@ -98,6 +98,22 @@ def test_capped_methods_return_full_size_and_report_progress():
     assert max(int(n) for n in re.findall(r"(\d+)×(\d+) px", calls[0][1])[0]) == 64
 
 
+def test_downscaling_averages_known_pixels_only():
+    from core.inpaint import _shrunk
+
+    clean = smooth_image(128)
+    mask = np.zeros((128, 128), bool)
+    mask[40, :] = True  # a 1 px scratch: at 1/4 scale it covers a quarter of a row of small pixels
+    mask[80:100, 30:60] = True  # a real hole
+    white, small_mask = _shrunk(apply_mask(clean, mask, fill=1.0), mask, 32)
+    black, _ = _shrunk(apply_mask(clean, mask, fill=0.0), mask, 32)
+    assert white.shape == (32, 32) and np.allclose(white[~small_mask], black[~small_mask], atol=1e-5)
+    assert not small_mask[10].any()  # the scratch doesn't swell into a hole
+    assert small_mask[21:24, 8:14].all()  # the hole stays one
+    out = get_method(INPAINT, "fsr_fast").run(apply_mask(clean, mask), mask, params={"max_side": 64}).image
+    assert rmse_in(mask, clean, out) < 0.02
+
+
 def test_a_small_hole_in_a_big_image_is_filled_at_full_resolution():
     clean, mask = smooth_image(256), np.zeros((256, 256), bool)
     mask[100:110, 150:170] = True
