@@ -12,6 +12,7 @@ from typing import Any, Callable
 import numpy as np
 
 from core.registration.synthetic import make_pair
+from core.registry import REGISTER, Param, method
 
 SIZE = 32
 
@@ -70,8 +71,8 @@ def _warp(image, flow):
     return out[..., None]
 
 
-def build_unet(features: int = 12):
-    """A 3-level U-Net from (moving, fixed) stacked as 2 channels to a 2-channel field."""
+def build_unet(features: int = 12, size: int = SIZE):
+    """A 3-level U-Net from (moving, fixed) stacked as 2 channels to a 2-channel field (size divisible by 8)."""
     import keras
     from keras import layers
 
@@ -79,7 +80,7 @@ def build_unet(features: int = 12):
         x = layers.Conv2D(channels, 3, strides=stride, padding="same")(x)
         return layers.LeakyReLU(0.2)(x)
 
-    inputs = keras.Input((SIZE, SIZE, 2))
+    inputs = keras.Input((size, size, 2))
     e1 = block(inputs, features)            # 32
     e2 = block(e1, 2 * features, 2)         # 16
     e3 = block(e2, 2 * features, 2)         # 8
@@ -90,6 +91,27 @@ def build_unet(features: int = 12):
     flow = layers.Conv2D(2, 3, padding="same", kernel_initializer=keras.initializers.RandomNormal(stddev=1e-5),
                          bias_initializer="zeros")(d1)
     return keras.Model(inputs, flow, name="small_voxelmorph")
+
+
+def _training_step(model, optimizer, smoothness: float):
+    """One Adam step on MSE(warped, fixed) + λ·mean squared field gradient; returns the three losses."""
+    import tensorflow as tf
+
+    @tf.function
+    def step(moving, fixed):
+        with tf.GradientTape() as tape:
+            flow = model(tf.concat([moving, fixed], axis=-1), training=True)
+            warped = _warp(moving, flow)
+            similarity = tf.reduce_mean((warped - fixed) ** 2)
+            dy = flow[:, 1:] - flow[:, :-1]
+            dx = flow[:, :, 1:] - flow[:, :, :-1]
+            regular = (tf.reduce_mean(dx ** 2) + tf.reduce_mean(dy ** 2)) / 2
+            loss = similarity + smoothness * regular
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return loss, similarity, regular
+
+    return step
 
 
 @dataclass
@@ -120,19 +142,7 @@ def train(*, steps: int = 100, batch: int = 16, pool: int = 384, smoothness: flo
     model = build_unet()
     optimizer = keras.optimizers.Adam(learning_rate)
 
-    @tf.function
-    def step(moving, fixed):
-        with tf.GradientTape() as tape:
-            flow = model(tf.concat([moving, fixed], axis=-1), training=True)
-            warped = _warp(moving, flow)
-            similarity = tf.reduce_mean((warped - fixed) ** 2)
-            dy = flow[:, 1:] - flow[:, :-1]
-            dx = flow[:, :, 1:] - flow[:, :, :-1]
-            regular = (tf.reduce_mean(dx ** 2) + tf.reduce_mean(dy ** 2)) / 2
-            loss = similarity + smoothness * regular
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
-        return loss, similarity, regular
+    step = _training_step(model, optimizer, smoothness)
 
     result = Trained(model)
     start = time.perf_counter()
@@ -182,3 +192,46 @@ def evaluate(trained: Trained, *, count: int = 64, amplitude: float = 2.5, digit
                       field_error_px=float(np.linalg.norm(flow - truth, axis=-1).mean()),
                       identity_error_px=float(np.linalg.norm(truth, axis=-1).mean()),
                       folding=int((jacobian <= 0).sum()))
+
+
+@method(task=REGISTER, key="voxelmorph", label="VoxelMorph-style U-Net (TensorFlow)", book="5.7", slow=True,
+        needs_tensorflow=True,
+        summary="The small U-Net fitted to this one pair (instance optimisation) at a small working size.",
+        explanation="The same network and loss as the digits demo below, but trained on the pair being "
+        "registered: no dataset, no pretrained weights, just gradient steps on MSE(warped, fixed) + λ·‖∇u‖² "
+        "for this fixed and moving image. It shows the loss and its λ trade-off on any image; a network "
+        "trained on many pairs would predict the field in one forward pass instead.",
+        latex=r"\min_\theta\; \frac{1}{N}\sum_x \left(M(x + u_\theta(x)) - F(x)\right)^2 "
+              r"+ \lambda \frac{1}{N}\sum_x \|\nabla u_\theta(x)\|^2",
+        params=[
+            Param("working_size", "Working size (px)", 64, choices=(32, 64, 96, 128)),
+            Param("steps", "Steps", 100, min=20, max=1000, step=10),
+            Param("smoothness", "Smoothness λ", 0.05, min=0.001, max=1.0, log=True),
+            Param("seed", "Seed", 0, min=0, max=999),
+        ])
+def fit_pair(fixed, moving, *, working_size=64, steps=100, smoothness=0.05, seed=0,
+             progress: Callable[[float, str], None] | None = None):
+    import cv2
+
+    from core.registration.common import check_pair, field_output, gray_pair
+    from core.registration.warp import resize_field
+
+    check_pair(fixed, moving)  # refuse bad pairs before paying for the TensorFlow import
+    gray_fixed, gray_moving = gray_pair(fixed, moving, method="The VoxelMorph-style network")
+    import keras
+    import tensorflow as tf
+
+    size = int(working_size)
+    small = [cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA)[None, ..., None]
+             for g in (gray_moving, gray_fixed)]
+    keras.utils.set_random_seed(int(seed))
+    model = build_unet(size=size)
+    step = _training_step(model, keras.optimizers.Adam(3e-3), float(smoothness))
+    moving_t, fixed_t = tf.constant(small[0]), tf.constant(small[1])
+    losses = []
+    for index in range(int(steps)):
+        losses.append(float(step(moving_t, fixed_t)[0]))
+        if progress is not None and (index % 10 == 9 or index == steps - 1):
+            progress((index + 1) / steps, f"step {index + 1}/{steps}, loss {losses[-1]:.5f}")
+    flow = model(tf.concat([moving_t, fixed_t], axis=-1), training=False).numpy()[0]
+    return field_output(moving, resize_field(flow, fixed.shape[:2]), metric_curve=np.asarray(losses, np.float32))

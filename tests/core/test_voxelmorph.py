@@ -33,3 +33,19 @@ def test_short_training_lowers_the_mse_on_held_out_pairs():
 def test_an_unknown_digit_is_refused():
     with pytest.raises(ValueError, match="no digit"):
         voxelmorph.digit_images(digit=11)
+
+
+def test_fitting_the_network_to_one_pair_registers_it():
+    from core.gallery import load_sample
+    from core.registration.synthetic import make_pair, similarity
+    from core.registry import REGISTER, get_method
+
+    fixed = load_sample("astronaut").mean(axis=2)[::4, ::4].astype(np.float32)
+    moving, truth = make_pair(fixed, kind="deformable", strength=2.0, seed=0)
+    calls = []
+    method = get_method(REGISTER, "voxelmorph")
+    assert method.needs_tensorflow and method.slow
+    out = method.run(fixed, moving, params={"steps": 60}, progress=lambda f, m="": calls.append(f))
+    assert calls[-1] == 1.0
+    assert similarity(fixed, out.image)["mse"] < 0.5 * similarity(fixed, moving)["mse"]
+    assert truth.error_px(out.extras) < 0.8 * truth.error_px(None)
