@@ -9,7 +9,7 @@ from ui.cards import method_cards
 from ui.detections import run_chosen
 from ui.inputs import UPLOAD_TYPES, pick_image
 from ui.page import header
-from ui.panorama_view import panorama_results
+from ui.panorama_view import generated_video, panorama_results, uploaded_video
 
 header("Panorama stitching", "Stitch 2–4 overlapping images with OpenCV's Stitcher, in panorama or scans mode, "
        "and measure the seams against the image the views were cut from.", "Chapter 6 (§6.1)")
@@ -25,28 +25,6 @@ def _views(image_digest: str, count: int, overlap: float, wobble: float, seed: i
     from core.panorama import camera_views
 
     return camera_views(_image, count=count, overlap=overlap, wobble=wobble, seed=seed)
-
-
-@st.cache_data(max_entries=4, show_spinner="Making a panning video…")
-def _generated_video(sample: str, max_side: int):
-    from core.gallery import load_sample
-    from core.image import fit_size
-    from core.panorama import panning_video
-    from core.video_bg import encode_mp4
-
-    source = fit_size(load_sample(sample), max_side)[0]
-    frames = panning_video(source)
-    return frames, encode_mp4(frames, fps=12), source[:frames.shape[1]]
-
-
-@st.cache_data(max_entries=4, show_spinner="Reading the video…")
-def _uploaded_video(data_digest: str, max_side: int, name: str, _data: bytes):
-    from core.video_bg import read_video
-
-    try:
-        return read_video(_data, max_frames=300, max_side=max_side, name=name)[0], None
-    except ValueError as exc:
-        return None, str(exc)
 
 
 reference, images, notes = None, [], []
@@ -88,13 +66,13 @@ else:
                                               "webm", "mkv", "m4v"], key="pano.video_file")
             if upload is not None:
                 data = upload.getvalue()
-                frames, error = _uploaded_video(digest(np.frombuffer(data, np.uint8)), max_side, upload.name, data)
+                frames, error = uploaded_video(digest(np.frombuffer(data, np.uint8)), max_side, upload.name, data)
                 if error:
                     st.error(f"Could not use “{upload.name}”: {error}")
                 else:
                     st.sidebar.video(data)
         else:
-            frames, mp4, reference = _generated_video("coffee", max_side)
+            frames, mp4, reference = generated_video("coffee", max_side)
             st.sidebar.video(mp4)
             st.sidebar.caption("A camera sliding across the coffee sample (40 frames, generated here). It moves "
                                "sideways rather than turning, which is what scans mode assumes.")

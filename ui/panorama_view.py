@@ -24,6 +24,30 @@ def _seam_error(pano_digest: str, source_digest: str, _panorama: np.ndarray, _so
         return None, None, str(exc)
 
 
+@st.cache_data(max_entries=4, show_spinner="Making a panning video…")
+def generated_video(sample: str, max_side: int):
+    """A camera sliding across a sample: (frames, H.264 MP4 bytes, the source the frames were cut from)."""
+    from core.gallery import load_sample
+    from core.image import fit_size
+    from core.panorama import panning_video
+    from core.video_bg import encode_mp4
+
+    source = fit_size(load_sample(sample), max_side)[0]
+    frames = panning_video(source)
+    return frames, encode_mp4(frames, fps=12), source[:frames.shape[1]]
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the video…")
+def uploaded_video(data_digest: str, max_side: int, name: str, _data: bytes):
+    """(frames, None) or (None, a message saying why the file cannot be used)."""
+    from core.video_bg import read_video
+
+    try:
+        return read_video(_data, max_frames=300, max_side=max_side, name=name)[0], None
+    except ValueError as exc:
+        return None, str(exc)
+
+
 def _png(image: np.ndarray) -> bytes:
     from PIL import Image
 

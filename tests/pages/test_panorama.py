@@ -53,3 +53,18 @@ def test_frames_of_the_generated_video_are_stitched():
     assert not errors(at), errors(at)
     assert any(re.match(r"Frames 1, \d+, 40 of 40", c.value) for c in at.caption), [c.value for c in at.caption]
     assert len(_seam_errors(at)) >= 1  # the generated video's source is known
+
+
+def test_a_broken_video_gives_a_message_the_page_can_show():
+    at = open_page(PAGE, {"pano.input": "Video frames", "pano.video": "Upload"})
+    assert not at.exception
+    assert any("at least two overlapping images" in i.value for i in at.info)  # nothing uploaded yet
+    # AppTest cannot upload files: check the cached reader the page calls
+    import numpy as np
+
+    from core.image import digest
+    from ui.panorama_view import uploaded_video
+
+    data = b"definitely not a video"
+    frames, error = uploaded_video(digest(np.frombuffer(data, np.uint8)), 256, "clip.mp4", data)
+    assert frames is None and "clip.mp4" in error
