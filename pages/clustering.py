@@ -45,6 +45,7 @@ results = compare_segmentations(CLUSTER, image, extras={"patches": patches}, ref
 ok = [r for r in results if r.ok]
 if ok:
     st.subheader("Cluster colours and sizes")
+    st.caption("Each bar segment is one cluster, drawn in its mean colour, as wide as its share of the image.")
     st.plotly_chart(cluster_composition(image, ok), width="stretch", key="cl.composition")
     mean_colour_row(image, ok)
     with st.expander("Clusters in the Lab a–b colour plane (book Figure 3.15)", icon=":material/bubble_chart:"):

@@ -111,7 +111,7 @@ def cluster_composition(image: np.ndarray, results: list[RunResult], *, max_clus
                                  hovertemplate=f"cluster {row['label']} · {row['colour']}<br>{row['pixels']} px "
                                                f"({100 * row['share']:.1f} %)<extra></extra>"))
     fig.update_layout(barmode="stack", height=90 + 45 * max(1, len(results)), xaxis_title="share of the image (%)",
-                      title="Cluster colours (mean colour) and sizes", margin=dict(l=10, r=10, t=40, b=10),
+                      margin=dict(l=10, r=10, t=10, b=10),
                       xaxis_range=[0, 100])
     fig.update_yaxes(autorange="reversed")
     return fig
