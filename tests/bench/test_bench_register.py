@@ -1,16 +1,7 @@
 """`python -m bench register`: records carry error_px and seconds; the degraded row is the identity."""
 import json
 
-from bench.cli import main
-
-
-def run_cli(capsys, *argv):
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.bench.test_bench import run_cli
 
 
 def test_homography_records_and_the_identity_row(capsys, tmp_path):
