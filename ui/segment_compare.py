@@ -37,7 +37,7 @@ from core.gallery import load_sample
 from core.image import decode_image, prepare
 from core.registry import get_method
 from core.segmentation.metrics import dice, foreground, iou
-from core.segmentation.synthetic import reference_for_sample
+from core.segmentation.synthetic import reference_for_sample, rect_from_mask, scribbles_from_mask, seeds_from_mask
 """
 SCORE_LINE = ('fg = foreground(result, reference)\n'
               'print(f"IoU {iou(reference, fg):.3f}, Dice {dice(reference, fg):.3f}")')
@@ -138,14 +138,17 @@ def compare_tab(image: np.ndarray, results: list[RunResult], reference: np.ndarr
     st.plotly_chart(synced_images(views), width="stretch", key=f"{key}.zoom")
 
 
-def _extras_recipe(extras: dict) -> str:
-    lines = []
+def _extras_recipe(extras: dict, auto: tuple[str, ...] = ()) -> str:
+    lines = [f"{tool} = {tool}_from_mask(reference)  # automatic input" for tool in auto]
+    extras = {k: v for k, v in extras.items() if k not in auto}
     if extras.get("rect") is not None:
         lines.append(f"rect = {tuple(int(v) for v in extras['rect'])}")
     if extras.get("seeds"):
         lines.append(f"seeds = {[(round(float(x), 1), round(float(y), 1)) for x, y in extras['seeds']]}")
     if extras.get("scribbles") is not None:
         lines.append('scribbles = np.load("scribbles.npy")  # download it from the Export tab')
+    elif "scribbles" not in auto:
+        lines.append("scribbles = None  # GrabCut's refinement strokes are optional")
     return "\n".join(lines)
 
 
@@ -168,7 +171,8 @@ def compare_segmentations(task: Task, image: np.ndarray, *, extras: dict | None 
     """The whole comparison block for segmentation methods of `task` on `image`. `recipe` is Python that
     rebuilds `image` (and `reference`, when given) with core, for the export snippet and the history."""
     key = key or task.name
-    extras = {k: v for k, v in (extras or {}).items() if v is not None}
+    auto = tuple((extras or {}).get("auto", ()))  # inputs made from the known mask (ui.segment_inputs)
+    extras = {k: v for k, v in (extras or {}).items() if v is not None and k != "auto"}
     methods_key = f"{key}.methods"
     methods = pick_methods(task, defaults, key=methods_key)
     if not methods:
@@ -182,7 +186,7 @@ def compare_segmentations(task: Task, image: np.ndarray, *, extras: dict | None 
     view = st.radio("Show", views, horizontal=True, key=f"{key}.view",
                     help="Error map: green = correct object pixels, red = false object, blue = missed object.")
     results, inputs = run_all(methods, image, extras, current, reference)
-    full_recipe = "\n".join(x for x in (recipe, _extras_recipe(extras)) if x)
+    full_recipe = "\n".join(x for x in (recipe, _extras_recipe(extras, auto)) if x)
     input_digest = digest(image, *[np.asarray(v) for v in extras.values()])
     for result in results:
         record(task.name, result, input_digest=input_digest, recipe=full_recipe)
@@ -200,7 +204,7 @@ def compare_segmentations(task: Task, image: np.ndarray, *, extras: dict | None 
         history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
                       columns=HISTORY_COLUMNS)
     with export:
-        if extras.get("scribbles") is not None:
+        if extras.get("scribbles") is not None and "scribbles" not in auto:
             st.download_button("Scribbles (.npy)", npy_bytes(extras["scribbles"]), file_name="scribbles.npy",
                                key=f"{key}.npy", icon=":material/brush:")
         names = {m.key: ("image",) + tuple(NEEDS[n].source for n in m.needs) for m in methods}

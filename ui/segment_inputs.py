@@ -31,14 +31,16 @@ def reference_mask(image: np.ndarray, name: str, *, key: str) -> tuple[np.ndarra
 
 def drawing_tools(image: np.ndarray, *, key: str, reference: np.ndarray | None,
                   tools: tuple[str, ...] = ("scribbles", "rect", "seeds")) -> dict:
-    """Tabs with one canvas per tool. Returns {"scribbles", "rect", "seeds"} (None where nothing is given).
+    """One canvas per tool, side by side. Returns {"scribbles", "rect", "seeds"} (None where nothing is given)
+    and "auto": the tools filled in from the known mask.
 
     When a reference mask is known, an 'automatic input' toggle fills every tool the user has not drawn
     with scribbles/rectangle/seeds made from it, so the comparison runs without any drawing."""
     auto = False
     if reference is not None:
         auto = st.toggle("Automatic input from the known mask where you have not drawn", value=True,
-                         key=f"{key}.auto", bind="query-params", help="Synthetic scribbles (a cross inside each object, a ring around "
+                         key=f"{key}.auto", bind="query-params",
+                         help="Synthetic scribbles (a cross inside each object, a ring around "
                          "them), the bounding box plus a margin, and one seed per object. Draw to override.")
     out: dict = {}
     # Side by side, not in tabs: a canvas mounted in a hidden tab gets a wrong offset and misplaces strokes.
@@ -70,6 +72,7 @@ def drawing_tools(image: np.ndarray, *, key: str, reference: np.ndarray | None,
             if out.get(tool) is None:
                 out[tool] = makers[tool](reference)
                 used.append(TOOLS[tool].lower())
+                out["auto"] = out.get("auto", ()) + (tool,)
         if used:
             st.caption(f"Using automatic {', '.join(used)} from the known mask (draw to replace).")
     return out

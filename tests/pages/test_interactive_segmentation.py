@@ -64,3 +64,13 @@ def test_sweep_scores_iou():
     at.button(key="is.sweep.run").click().run()
     assert not at.exception
     assert any("Best IoU" in s.value for s in at.success)
+
+
+def test_export_snippet_reproduces_the_score(capsys):
+    at = open_page(PAGE, dict(SMALL, **{"is.methods": ["GrabCut (OpenCV)"]}))
+    shown = scores(at)[0].split(" · ")[0].replace("*", "")  # "IoU 0.9xx"
+    code = [c.value for c in at.code if "get_method('segment', 'grabcut')" in c.value]
+    assert code, [c.value[:80] for c in at.code]
+    capsys.readouterr()
+    exec(code[0], {})
+    assert capsys.readouterr().out.startswith(shown + ",")
