@@ -38,7 +38,9 @@ def _status(job) -> None:
     epochs = [h for h in job.history if h["kind"] == "epoch"]
     planned = getattr(job.settings, "epochs", "?")
     if job.status == "running":
-        st.info(f"Training… epoch {len(epochs) + 1 if len(epochs) < planned else planned} of {planned}.",
+        step = job.history[-1]["step"] if job.history else 0
+        note = f", {step} batches done" if step else " (the first run also loads TensorFlow)"
+        st.info(f"Training… epoch {min(len(epochs) + 1, planned)} of {planned}{note}.",
                 icon=":material/hourglass_top:")
     elif job.status == "failed":
         st.error(job.error)

@@ -119,7 +119,7 @@ def train_denoiser(settings: DenoiserTraining = DenoiserTraining(), *, progress:
             loss = float(model.train_on_batch(add_gaussian_noise(clean, sigma, rng), clean))
             losses.append(loss)
             step += 1
-            if progress is not None and step % 5 == 0:
+            if progress is not None:
                 progress(dict(kind="batch", epoch=epoch, step=step, loss=loss, seconds=time.perf_counter() - start))
         if stopped:
             break
