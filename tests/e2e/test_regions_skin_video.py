@@ -60,7 +60,7 @@ def test_painting_skin_strokes_changes_the_classifiers(page, app_url):
 @pytest.mark.parametrize("section,prefix,expect", [
     ("Connected components", "cc", "Regions kept"),
     ("Video foreground", "vid", "Playback"),
-    ("Outliers (autoencoder)", "ae", "ROC AUC"),
+    ("Outliers (autoencoder)", "ae", "ROC AUC for the corrupted digits"),
 ])
 def test_each_section_loads_without_errors(page, app_url, section, prefix, expect):
     page.goto(f"{app_url}/{PAGE}?rsv.section={quote(section)}&{prefix}.max_side=128")
