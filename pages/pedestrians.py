@@ -35,7 +35,7 @@ if scene == SCENES[0]:
     st.sidebar.image(image, caption=f"Synthetic street, {size}×{size}, {people} people", width="stretch")
     st.info("**What the default shows.** No photograph of pedestrians ships offline (the book's photo is not "
             "available), so this street is *drawn*: flat-coloured standing figures on a plain background, "
-            "with a lamp post and a bin as distractors. Both detectors find such figures easily, so the "
+            "with a lamp post and a bin as distractors. The detectors find such figures easily, so the "
             "precision and recall here check that the pipeline works — they say little about real streets. "
             "Upload a street photo (sidebar → Gallery or upload) to see real behaviour; the astronaut sample "
             "is a person framed from the waist up, which full-body detectors are not made for.",
