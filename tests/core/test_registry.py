@@ -28,7 +28,8 @@ def test_sweep_values():
 @pytest.mark.parametrize("task", list(TASKS))
 def test_every_task_has_well_formed_methods(task):
     methods = methods_for(task)
-    assert len(methods) >= 5
+    # the restoration tasks compare many methods; every other task at least two (a comparison needs two)
+    assert len(methods) >= (5 if task in ("denoise", "deblur") else 2)
     keys = [m.key for m in methods]
     assert len(keys) == len(set(keys))
     for m in methods:
