@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core.image import digest
 from core.regions import THRESHOLDS, binarize, filter_by_area, label_overlay, region_table
 from core.registry import COMPONENTS
 from core.segmentation.metrics import agreement
@@ -16,6 +17,17 @@ KEY = "cc"
 PROPERTIES = {"area": "Area (px)", "eccentricity": "Eccentricity", "solidity": "Solidity",
               "perimeter": "Perimeter (px)", "equivalent_diameter": "Equivalent diameter (px)",
               "mean_intensity": "Mean intensity", "orientation": "Orientation (rad)"}
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _binarized(image_digest: str, _image: np.ndarray, **options) -> tuple[np.ndarray, float]:
+    return binarize(_image, **options)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _measured(labels_digest: str, _labels: np.ndarray, _image: np.ndarray):
+    """The overlay with boxes and the regionprops table (cached: a plain rerun must not redo them)."""
+    return label_overlay(_image, _labels), region_table(_labels, _image)
 
 
 def _binarize_controls(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -29,7 +41,8 @@ def _binarize_controls(image: np.ndarray) -> tuple[np.ndarray, float]:
     closing = st.sidebar.slider("Closing (square side, px)", 1, 9, 3, 2, key=f"{KEY}.closing",
                                 help="Fills small gaps before labelling (1 = none). The book uses 3.")
     clear = st.sidebar.toggle("Drop regions touching the border", value=True, key=f"{KEY}.clear")
-    return binarize(image, threshold=threshold, level=level, dark_objects=dark, closing=closing, clear_border=clear)
+    options = dict(threshold=threshold, level=level, dark_objects=dark, closing=closing, clear_border=clear)
+    return _binarized(digest(image), image, **options)
 
 
 def components_section() -> None:
@@ -55,7 +68,8 @@ def components_section() -> None:
     filtered = {r.method.label: filter_by_area(r.image, min_area=low, max_area=high) for r in ok}
     first_label, first = next(iter(filtered.items()))
     left, right = st.columns([3, 2])
-    left.image(label_overlay(image, first), width="stretch",
+    overlay, table = _measured(digest(first, image), first, image)
+    left.image(overlay, width="stretch",
                caption=f"{first_label}: {int(first.max())} regions kept (threshold {value:.3f})")
     with right:
         reference = ok[0].image
@@ -69,7 +83,6 @@ def components_section() -> None:
         st.caption(f"*same_regions*: identical partition to {ok[0].method.label} (labels may be numbered "
                    "differently). SciPy and OpenCV agree with scikit-image only at the same connectivity.")
         st.image(mask, caption="Binary mask", width="stretch", clamp=True)
-    table = region_table(first, image)
     if table.empty:
         st.info("No region is left: lower the minimum area or change the threshold.")
         return
