@@ -48,3 +48,15 @@ def test_errors_become_messages_and_metrics_are_computed():
     assert not unknown.ok and "bogus" in unknown.error
     good = run_method(BRIGHTEN, (image,), {"amount": 0.0}, reference=image)
     assert good.ok and np.isinf(good.metrics["psnr"])
+
+
+def test_inputs_digest_takes_lists_of_differently_sized_images():
+    import numpy as np
+
+    from core.image import digest
+    from ui.runner import inputs_digest
+
+    a, b = np.zeros((4, 4), np.float32), np.ones((3, 5), np.float32)
+    assert inputs_digest((a, None)) == digest(a, None)  # arrays digest as before
+    assert inputs_digest(([a, b],)) != inputs_digest(([b, a],))  # order matters (stitching left to right)
+    assert inputs_digest(([a, b],)) != inputs_digest(([a],))
