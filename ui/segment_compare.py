@@ -74,6 +74,13 @@ def run_all(methods: list[Method], image: np.ndarray, extras: dict, current: dic
 
 def view_of(image: np.ndarray, result: np.ndarray, reference: np.ndarray | None, view: str,
             background_label: int | None) -> np.ndarray:
+    """The result drawn for display (cached: a rerun with nothing changed redraws nothing)."""
+    return _cached_view(digest(image, result, reference), view, background_label, image, result, reference)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _cached_view(key: str, view: str, background_label: int | None, _image, _result, _reference) -> np.ndarray:
+    image, result, reference = _image, _result, _reference
     if view == VIEWS[1] and reference is not None:
         return error_overlay(image, reference, foreground(result, reference))
     if view == VIEWS[2]:
@@ -88,12 +95,17 @@ def legend_markdown(result: np.ndarray, background_label: int | None, max_items:
                        for i in items)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _drawn_inputs(key: str, _image: np.ndarray, _extras: dict) -> np.ndarray:
+    return draw_inputs(_image, scribbles=_extras.get("scribbles"), rect=_extras.get("rect"), seeds=_extras.get("seeds"))
+
+
 def results_grid(image: np.ndarray, results: list[RunResult], *, extras: dict, reference: np.ndarray | None,
                  view: str, background_label: int | None, key: str, per_row: int = 4) -> None:
-    first = [("Your input", draw_inputs(image, scribbles=extras.get("scribbles"), rect=extras.get("rect"),
-                                        seeds=extras.get("seeds")), "")]
+    first = [("Your input", _drawn_inputs(digest(image, *[np.asarray(v) for v in extras.values()]), image, extras), "")]
     if reference is not None:
-        first.append(("Reference", overlay(image, reference), f"{int(np.count_nonzero(reference))} px foreground"))
+        first.append(("Reference", view_of(image, reference, None, VIEWS[0], 1),
+                      f"{int(np.count_nonzero(reference))} px foreground"))
     cells = first + results
     for start in range(0, len(cells), per_row):
         for column, item in zip(st.columns(per_row), cells[start:start + per_row]):
@@ -134,8 +146,13 @@ def compare_tab(image: np.ndarray, results: list[RunResult], reference: np.ndarr
         st.caption("Agreement: IoU of the foregrounds for two masks; for label maps, the area-weighted best-match "
                    "IoU of their segments (1 = the same partition).")
     st.markdown("**Synced zoom**: drag a box on any panel to zoom them all; double-click to reset.")
-    views = {r.method.label: overlay(image, r.image, background_label=background_label) for r in ok}
-    st.plotly_chart(synced_images(views), width="stretch", key=f"{key}.zoom")
+    views = {r.method.label: view_of(image, r.image, None, VIEWS[0], background_label) for r in ok}
+    st.plotly_chart(_zoom_figure(digest(*views.values()), tuple(views), views), width="stretch", key=f"{key}.zoom")
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _zoom_figure(key: str, names: tuple[str, ...], _views: dict):
+    return synced_images(_views)  # the figure embeds every image: build it once per set of results
 
 
 def _extras_recipe(extras: dict, auto: tuple[str, ...] = ()) -> str:

@@ -5,12 +5,19 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from core.image import digest
 from core.segmentation.overlay import SCRIBBLE_HEX
 from core.segmentation.synthetic import reference_for_sample, rect_from_mask, scribbles_from_mask, seeds_from_mask
 from ui.canvas import mask_canvas, point_canvas, rect_canvas, scribble_canvas
 
 LABEL_NAMES = {1: "1 · background", 2: "2 · object", 3: "3 · object", 4: "4 · object"}
 TOOLS = {"scribbles": "Scribbles / markers", "rect": "Rectangle", "seeds": "Seed points"}
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _automatic(tool: str, reference_digest: str, _reference: np.ndarray):
+    makers = {"scribbles": scribbles_from_mask, "rect": rect_from_mask, "seeds": seeds_from_mask}
+    return makers[tool](_reference)
 
 
 def reference_mask(image: np.ndarray, name: str, *, key: str) -> tuple[np.ndarray | None, str]:
@@ -66,11 +73,10 @@ def drawing_tools(image: np.ndarray, *, key: str, reference: np.ndarray | None,
                 seeds = point_canvas(image, key=f"{key}.seeds", max_width=width)
                 out["seeds"] = seeds or None
     if auto:
-        makers = {"scribbles": scribbles_from_mask, "rect": rect_from_mask, "seeds": seeds_from_mask}
         used = []
         for tool in tools:
             if out.get(tool) is None:
-                out[tool] = makers[tool](reference)
+                out[tool] = _automatic(tool, digest(reference), reference)
                 used.append(TOOLS[tool].lower())
                 out["auto"] = out.get("auto", ()) + (tool,)
         if used:

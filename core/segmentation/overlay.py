@@ -31,11 +31,13 @@ def _rgb_hex(rgb: np.ndarray) -> str:
 
 
 def boundaries(result: np.ndarray) -> np.ndarray:
-    """Pixels on the border between two segments (or between a mask and its outside)."""
-    from skimage.segmentation import find_boundaries
-
+    """Pixels on the border between two segments (or between a mask and its outside), one pixel wide."""
     result = np.asarray(result)
-    return find_boundaries(result.astype(np.int32) if result.dtype == bool else result, mode="inner")
+    result = result.astype(np.int32) if result.dtype == bool else result
+    edges = np.zeros(result.shape, bool)
+    edges[:, 1:] |= result[:, 1:] != result[:, :-1]
+    edges[1:, :] |= result[1:, :] != result[:-1, :]
+    return edges
 
 
 def colorize(result: np.ndarray, *, background_label: int | None = 1) -> np.ndarray:
@@ -45,6 +47,12 @@ def colorize(result: np.ndarray, *, background_label: int | None = 1) -> np.ndar
         out = np.zeros(result.shape + (3,), np.float32)
         out[result] = FOREGROUND
         return out
+    if result.size and result.min() >= 0 and result.max() < 1 << 16:  # small labels: a lookup table
+        present = np.flatnonzero(np.bincount(result.ravel()))
+        table = np.zeros((int(present[-1]) + 1, 3), np.float32)
+        for value in present:
+            table[value] = label_color(int(value), background_label=background_label)
+        return table[result]
     values, inverse = np.unique(result, return_inverse=True)
     colors = np.stack([label_color(int(v), background_label=background_label) for v in values])
     return colors[inverse.reshape(result.shape)]
@@ -64,10 +72,9 @@ def overlay(image: np.ndarray, result: np.ndarray, *, alpha: float = 0.45, show_
         tinted = result
     else:
         tinted = result != background_label if background_label is not None else np.ones(result.shape, bool)
-    out = base.copy()
-    out[tinted] = (1 - alpha) * base[tinted] + alpha * colors[tinted]
+    out = np.where(tinted[..., None], (1 - alpha) * base + alpha * colors, base)
     if show_boundaries:
-        out[boundaries(result)] = BOUNDARY
+        out = np.where(boundaries(result)[..., None], BOUNDARY, out)
     return np.clip(out, 0, 1).astype(np.float32)
 
 
