@@ -59,10 +59,12 @@ def training_monitor(job, *, key: str, extra: str | None = None, extra_title: st
     """Train / Stop buttons, the status line and the live loss chart of `job`."""
     label = "Train" if job.status == "idle" else "Train again"
     if st.button(label, key=f"{key}.train", type="primary", disabled=job.running, icon=":material/play_arrow:"):
+        with st.spinner("Loading TensorFlow…"):
+            job.prepare()
         job.start()
     running = job.running
 
-    @st.fragment(run_every=1.0 if running else None)
+    @st.fragment(run_every=2.0 if running else None)
     def live() -> None:
         if st.button("Stop", key=f"{key}.stop", disabled=not job.running, icon=":material/stop:"):
             job.stop()

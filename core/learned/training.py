@@ -194,6 +194,11 @@ class TrainingJob:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    def prepare(self) -> None:
+        """Import Keras in the calling thread before `start`. Streamlit's script thread must do this: an
+        import of TensorFlow inside the worker thread stalled while the page's live view kept rerunning."""
+        import keras  # noqa: F401
+
     def start(self) -> None:
         with self._lock:
             if self.status == "running":
