@@ -218,6 +218,8 @@ def _cv_detect(image: np.ndarray, detector, label: str) -> Output:
         explanation="FAST compares the 16 pixels on a circle of radius 3 with the centre. If enough contiguous "
         "ones (9 for TYPE_9_16) are all brighter or all darker by more than the threshold, the centre is a "
         "corner. It is very fast, has no scale and no orientation.",
+        latex=r"\exists\,\text{arc } A \subset C_{16}(p),\ |A| \ge n:\ "
+              r"\forall x \in A,\ I(x) > I(p) + t \ \text{or}\ \forall x \in A,\ I(x) < I(p) - t",
         params=[
             Param("threshold", "Intensity threshold (0–255)", 20, min=1, max=100),
             Param("nonmax", "Non-maximum suppression", True),
@@ -283,6 +285,8 @@ def sift(image, *, nfeatures=0, contrast_threshold=0.04, edge_threshold=10.0, si
         explanation="AKAZE builds its scale space with nonlinear diffusion, which blurs within regions but not "
         "across edges, so keypoints stay well localised at coarse scales. Keypoints are extrema of the "
         "determinant of the Hessian; the descriptor (M-LDB) is binary and compared with the Hamming distance.",
+        latex=r"\partial_t L = \operatorname{div}\big(g(|\nabla L_\sigma|)\,\nabla L\big),\quad "
+              r"\det H = L_{xx}L_{yy} - L_{xy}^2",
         params=[
             Param("threshold", "Detector threshold", 0.001, min=1e-4, max=0.01, log=True,
                   help="Lower finds more keypoints."),
@@ -294,11 +298,13 @@ def akaze(image, *, threshold=0.001, octaves=4):
     return _cv_detect(image, cv2.AKAZE_create(threshold=float(threshold), nOctaves=int(octaves)), "AKAZE")
 
 
-@method(task=KEYPOINTS, key="brisk", label="BRISK",
+@method(task=KEYPOINTS, key="brisk", label="BRISK", book="5.3 (named, not implemented in the book)",
         summary="AGAST corners over a scale pyramid with a binary descriptor from a ring sampling pattern.",
         explanation="BRISK finds corners with AGAST (a faster FAST) on octaves and intra-octaves, interpolating "
         "the scale. Long-distance pairs of its concentric sampling pattern give the orientation, short ones the "
         "512-bit descriptor.",
+        latex=r"b_k = \big[\, I_\sigma(p_i^{\alpha}) < I_\sigma(p_j^{\alpha}) \,\big],\quad "
+              r"(p_i, p_j) \in \mathcal{S}\ \text{(short pairs)},\ 512 \text{ bits}",
         params=[
             Param("threshold", "AGAST threshold", 30, min=5, max=100),
             Param("octaves", "Octaves", 3, min=0, max=8),
@@ -313,6 +319,7 @@ def brisk(image, *, threshold=30, octaves=3):
         summary="scikit-image's ORB: oriented FAST on a pyramid, the best by Harris score.",
         explanation="The same idea as OpenCV's ORB in pure scikit-image. It returns (row, col) coordinates, "
         "converted here to (x, y), and is slower than OpenCV's.",
+        latex=r"\theta = \operatorname{atan2}(m_{01}, m_{10}),\quad m_{pq} = \sum_{x,y} x^p y^q I(x, y)",
         params=[
             Param("n_keypoints", "Keypoints", 200, min=20, max=1000, step=10, help="Book: 100."),
             Param("fast_threshold", "FAST threshold", 0.08, min=0.01, max=0.2, step=0.01),

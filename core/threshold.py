@@ -189,6 +189,8 @@ def isodata(image, *, foreground="bright"):
 
 @method(task=THRESHOLD, key="mean", label="Mean", book=_GLOBAL_BOOK, params=[FOREGROUND],
         summary="The image's mean gray level: the simplest automatic threshold.",
+        explanation="Splits the pixels at their average. It needs no histogram model and is a fair choice "
+                    "when objects and background cover similar areas; a large background drags it away.",
         latex=r"t = \frac{1}{N}\sum_x I(x)")
 def mean(image, *, foreground="bright"):
     gray = _gray(image)
@@ -287,6 +289,9 @@ def _local(gray: np.ndarray, threshold_map: np.ndarray, foreground: str) -> Outp
                 Param("statistic", "Local statistic", "gaussian", choices=("gaussian", "mean", "median")),
                 FOREGROUND],
         summary="Each pixel's threshold is a weighted mean of its neighbourhood minus an offset.",
+        explanation="Instead of one number for the whole image, every pixel is compared with the average of "
+                    "the block around it, so slow changes of lighting cancel out. The block must be larger "
+                    "than the objects, or their insides fall below their own local mean.",
         latex=r"T(x) = \bigl(w * I\bigr)(x) - c")
 def local(image, *, block_size=35, offset=0.0, statistic="gaussian", foreground="bright"):
     from skimage.filters import threshold_local
@@ -340,6 +345,9 @@ def local_otsu(image, *, radius=15, min_contrast=0.1, foreground="bright"):
                       help="How many local standard deviations the threshold sits above the local mean."),
                 FOREGROUND],
         summary="Local mean plus k local standard deviations.",
+        explanation="Niblack adapts the threshold to both the local brightness and the local contrast. In "
+                    "flat background areas the standard deviation is small, so noise there tends to be "
+                    "classified as foreground; Sauvola's variant was designed to fix that.",
         latex=r"T(x) = m(x) - k\,s(x)")
 def niblack(image, *, window_size=25, k=0.2, foreground="bright"):
     from skimage.filters import threshold_niblack
@@ -393,6 +401,8 @@ _ADAPTIVE_PARAMS = dict(
                 Param("c", "C (gray levels)", 10.0, min=-20.0, max=30.0, step=1.0, help="The book uses 10."),
                 _ADAPTIVE_PARAMS["fg"]],
         summary="cv2.adaptiveThreshold with the block's plain mean minus C.",
+        explanation="OpenCV's local threshold on 8-bit images: each pixel is kept when it differs from the "
+                    "unweighted mean of its block by more than C. Fast, and the usual choice for scanned text.",
         latex=r"T(x) = \tfrac{1}{b^2}\sum_{y\in B_b(x)} I(y) - C")
 def adaptive_mean(image, *, block_size=21, c=10.0, foreground="dark"):
     return _adaptive_cv(image, block_size=block_size, c=c, foreground=foreground, gaussian=False)
@@ -403,6 +413,8 @@ def adaptive_mean(image, *, block_size=21, c=10.0, foreground="dark"):
                 Param("c", "C (gray levels)", 4.0, min=-20.0, max=30.0, step=1.0, help="The book uses 4."),
                 _ADAPTIVE_PARAMS["fg"]],
         summary="cv2.adaptiveThreshold with a Gaussian-weighted block mean minus C.",
+        explanation="The same as the adaptive mean, but near neighbours count more than far ones, which "
+                    "gives smoother boundaries and less sensitivity to the exact block size.",
         latex=r"T(x) = (G_b * I)(x) - C")
 def adaptive_gaussian(image, *, block_size=21, c=4.0, foreground="dark"):
     return _adaptive_cv(image, block_size=block_size, c=c, foreground=foreground, gaussian=True)

@@ -77,6 +77,7 @@ def phase(image, *, reference="R", edges=True, upsample=20):
         explanation="StackReg minimises the squared difference between the reference plane and the transformed "
         "plane over the transform's parameters, coarse to fine on a spline pyramid. The book uses its "
         "translation model; the rigid model adds a rotation.",
+        latex=r"\hat\theta = \arg\min_\theta \sum_x \big(R(x) - M(T_\theta(x))\big)^2",
         params=[REFERENCE, EDGES, Param("model", "Model", "translation", choices=("translation", "rigid"))])
 def stackreg(image, *, reference="R", edges=True, model="translation"):
     from pystackreg import StackReg
