@@ -97,7 +97,7 @@ def replace(image, mask, *, backdrop="coffee", feather=3.0):
     return _composite(image, new, mask, feather)
 
 
-@method(task=BACKGROUND, key="desaturate", label="Desaturate the background",
+@method(task=BACKGROUND, key="desaturate", label="Desaturate the background", book="4.6 (a variation)",
         summary="Keep the object in colour and turn the rest gray (colour splash).",
         explanation="The background is mixed towards its luminance by *amount* and optionally darkened, so the "
                     "object stands out.",
