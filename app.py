@@ -38,14 +38,14 @@ TOPICS = [
          "subtraction (MOG2, KNN) and autoencoder outliers."),
     ]),
     ("Chapters 5–6 · Features, registration & detection", [
+        ("pages/keypoints.py", "Corners & keypoints", ":material/my_location:",
+         "Harris, Shi–Tomasi, FAST, ORB, SIFT, AKAZE, BRISK: scale, orientation and repeatability."),
+        ("pages/registration.py", "Matching & registration", ":material/join_inner:",
+         "Feature matching with RANSAC/MAGSAC, ECC, B-spline, Demons, optical flow and a small VoxelMorph."),
         ("pages/panorama.py", "Panorama", ":material/panorama:",
          "OpenCV Stitcher in panorama or scans mode on synthetic views, your photos or video frames; seam error."),
         ("pages/faces.py", "Faces", ":material/face:",
          "NMF face parts, Gabor banks, LBPH and Gabor face identification, Haar face and eye detection."),
-        ("pages/keypoints.py", "Corners & keypoints", ":material/scatter_plot:",
-         "Harris, Shi–Tomasi, FAST, ORB, SIFT, AKAZE, BRISK: scale, orientation and repeatability."),
-        ("pages/registration.py", "Matching & registration", ":material/join_inner:",
-         "Feature matching with RANSAC/MAGSAC, ECC, B-spline, Demons, optical flow and a small VoxelMorph."),
         ("pages/pedestrians.py", "Pedestrians", ":material/directions_walk:",
          "HOG + SVM people detector (raw, NMS, mean shift) against Haar body cascades: boxes, counts, times."),
     ]),
@@ -56,8 +56,9 @@ TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
 def home() -> None:
     st.title("Image Processing Method Explorer")
     st.markdown(
-        "Pick an image, degrade it, and run several methods side by side: every result comes with PSNR, SSIM "
-        "and its run time, a parameter sweep, a history of your runs and a Python snippet that reproduces it. "
+        "Pick an image, degrade it or draw on it, and run several methods side by side: every result comes with "
+        "its scores (PSNR and SSIM, IoU and Dice, error in pixels, accuracy) and its run time, a parameter sweep, "
+        "a history of your runs and a Python snippet that reproduces it. "
         "The methods follow the book *Image Processing and Computer Vision Masterclass with Python* (2nd ed.), "
         "chapter by chapter, implemented with OpenCV, scikit-image, SciPy, PyWavelets and friends."
     )

@@ -4,7 +4,7 @@ import streamlit as st
 from core.image import to_gray
 from core.registry import KEYPOINTS, methods_for
 from ui.cards import method_cards
-from ui.compare import _parameter_panels, pick_methods
+from ui.compare import parameter_panels, pick_methods
 from ui.export import export_panel
 from ui.inputs import pick_image
 from ui.keypoint_views import counts_chart, detector_grid, harris_probe, repeatability_panel, subpixel_panel
@@ -22,7 +22,7 @@ methods = pick_methods(KEYPOINTS, DEFAULT_METHODS, key="kp.methods")
 if not methods:
     st.info("Choose at least one detector.")
     st.stop()
-current = _parameter_panels(methods)
+current = parameter_panels(methods)
 results = [run_method(m, (image,), current[m.key]) for m in methods]
 st.caption(f"Input: **{choice.name}**, {image.shape[1]}×{image.shape[0]}. Circles show each keypoint's scale, "
            "the radius its orientation; corner detectors have neither.")

@@ -3,7 +3,7 @@ import streamlit as st
 
 from core.registry import REGISTER, methods_for
 from ui.cards import method_cards
-from ui.compare import _parameter_panels, pick_methods
+from ui.compare import parameter_panels, pick_methods
 from ui.export import export_panel
 from ui.inputs import pick_image
 from ui.page import header
@@ -28,7 +28,7 @@ st.caption(f"Fixed: **{fixed_choice.name}**; moving: {moving.description}. Error
 if not methods:
     st.info("Choose at least one method.")
     st.stop()
-current = _parameter_panels(methods)
+current = parameter_panels(methods)
 results = [run_method(m, (fixed, moving.image), current[m.key]) for m in methods]
 results_grid(results, fixed, moving.image, moving.truth)
 

@@ -56,7 +56,7 @@ def pick_methods(task: Task, defaults: list[str], *, key: str) -> list[Method]:
     return [by_key[k] for k in chosen]
 
 
-def _parameter_panels(methods: list[Method]) -> dict[str, dict]:
+def parameter_panels(methods: list[Method]) -> dict[str, dict]:
     values: dict[str, dict] = {}
     columns = st.columns(min(3, len(methods)))
     for i, method in enumerate(methods):
@@ -90,7 +90,7 @@ def _caption(metrics: dict, seconds: float | None, baseline: dict | None,
     return " · ".join(parts)
 
 
-def _show_extras(result: RunResult, key: str) -> None:
+def show_extras(result: RunResult, key: str) -> None:
     for name, value in result.output.extras.items():
         if isinstance(value, np.ndarray) and value.ndim == 2:
             st.plotly_chart(heatmap(value, title=name, height=260), width="stretch", key=f"{key}.{name}")
@@ -105,6 +105,19 @@ def _show_extras(result: RunResult, key: str) -> None:
             st.caption(f"{name}: {value:.4g}")
         else:
             st.caption(f"{name}: {value}")
+
+
+def result_cells(results: list[RunResult], *, per_row: int = 3):
+    """Lay results out in rows of `per_row` columns and yield each successful one inside its column;
+    a failed method shows its message in its own cell."""
+    for start in range(0, len(results), per_row):
+        columns = st.columns(per_row)
+        for column, result in zip(columns, results[start:start + per_row]):
+            with column:
+                if not result.ok:
+                    st.error(f"**{result.method.label}**: {result.error}")
+                    continue
+                yield result
 
 
 def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, max_per_row: int = 5,
@@ -126,7 +139,7 @@ def results_grid(results: list[RunResult], baseline: Baseline, *, key: str, max_
                 st.markdown(_caption(item.metrics, item.seconds, baseline.metrics, extra))
                 if item.output.extras:
                     with st.popover("More", icon=":material/insights:"):
-                        _show_extras(item, f"{key}.extras.{item.method.key}")
+                        show_extras(item, f"{key}.extras.{item.method.key}")
 
 
 def metric_rows(results: list[RunResult], baseline: Baseline, extra: tuple[ExtraMetric, ...] = ()) -> list[dict]:
@@ -182,7 +195,7 @@ def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, 
     if not methods:
         st.info("Choose at least one method to compare.")
         return []
-    current = _parameter_panels(methods)
+    current = parameter_panels(methods)
     input_digest = digest(*[np.asarray(x) for x in inputs])
     results = [run_method(m, inputs, current[m.key], reference=reference, metrics=metrics) for m in methods]
     for result in results:

@@ -11,7 +11,7 @@ from plotly.subplots import make_subplots
 
 from core.boxes import match
 from core.registry import Task
-from ui.compare import _parameter_panels, pick_methods
+from ui.compare import parameter_panels, pick_methods, result_cells
 from ui.runner import RunResult, run_method
 
 
@@ -21,7 +21,7 @@ def run_chosen(task: Task, inputs: tuple, defaults: list[str], *, key: str) -> l
     if not methods:
         st.info("Choose at least one method.")
         return []
-    values = _parameter_panels(methods)
+    values = parameter_panels(methods)
     return [run_method(m, inputs, values[m.key]) for m in methods]
 
 
@@ -43,28 +43,22 @@ def detection_grid(results: list[RunResult], *, truth: np.ndarray | None = None,
     """Each detector's picture with its count and time (and precision / recall at IoU 0.5 when the true
     boxes are known). Returns one row of scores per method."""
     rows = []
-    for start in range(0, len(results), per_row):
-        columns = st.columns(per_row)
-        for column, result in zip(columns, results[start:start + per_row]):
-            with column:
-                if not result.ok:
-                    st.error(f"**{result.method.label}**: {result.error}")
-                    continue
-                scores = detection_scores(result, truth)
-                rows.append({"method": result.method.label, **scores})
-                st.image(result.image, caption=result.method.label, width="stretch")
-                count = scores["count"]
-                text = f"**{count} {nouns[0] if count == 1 else nouns[1]}**"
-                extras = result.output.extras
-                if extras.get("raw windows") is not None:
-                    text += f" (from {extras['raw windows']} raw windows)"
-                if "eyes" in extras:
-                    text += f" · {len(extras['eyes'])} eyes"
-                text += f" · {result.seconds:.3f} s"
-                if truth is not None:
-                    text += (f"  \nprecision **{_fmt(scores['precision'])}** · recall **{_fmt(scores['recall'])}**"
-                             f" (IoU ≥ 0.5, {len(truth)} true)")
-                st.markdown(text)
+    for result in result_cells(results, per_row=per_row):
+        scores = detection_scores(result, truth)
+        rows.append({"method": result.method.label, **scores})
+        st.image(result.image, caption=result.method.label, width="stretch")
+        count = scores["count"]
+        text = f"**{count} {nouns[0] if count == 1 else nouns[1]}**"
+        extras = result.output.extras
+        if extras.get("raw windows") is not None:
+            text += f" (from {extras['raw windows']} raw windows)"
+        if "eyes" in extras:
+            text += f" · {len(extras['eyes'])} eyes"
+        text += f" · {result.seconds:.3f} s"
+        if truth is not None:
+            text += (f"  \nprecision **{_fmt(scores['precision'])}** · recall **{_fmt(scores['recall'])}**"
+                     f" (IoU ≥ 0.5, {len(truth)} true)")
+        st.markdown(text)
     return rows
 
 

@@ -12,19 +12,14 @@ import streamlit as st
 from core.image import digest
 from core.registry import Method
 from ui.canvas import point_canvas
+from ui.compare import result_cells
 from ui.runner import RunResult
 
 
 def detector_grid(results: list[RunResult], *, per_row: int = 3) -> None:
-    for start in range(0, len(results), per_row):
-        columns = st.columns(per_row)
-        for column, result in zip(columns, results[start:start + per_row]):
-            with column:
-                if not result.ok:
-                    st.error(f"**{result.method.label}**: {result.error}")
-                    continue
-                st.image(result.image, caption=result.method.label, width="stretch")
-                st.markdown(f"**{result.output.extras['count']}** keypoints · {result.seconds * 1000:.1f} ms")
+    for result in result_cells(results, per_row=per_row):
+        st.image(result.image, caption=result.method.label, width="stretch")
+        st.markdown(f"**{result.output.extras['count']}** keypoints · {result.seconds * 1000:.1f} ms")
 
 
 def counts_chart(results: list[RunResult]) -> go.Figure:

@@ -24,7 +24,7 @@ from core.registry import Method, Task
 from core.segmentation.inputs import NEEDS, MissingInput, method_inputs
 from core.segmentation.metrics import foreground, pairwise_agreement, segmentation_scores
 from core.segmentation.overlay import colorize, draw_inputs, error_overlay, legend, overlay
-from ui.compare import _parameter_panels, _show_extras, pick_methods
+from ui.compare import parameter_panels, show_extras, pick_methods
 from ui.export import export_panel
 from ui.history import history_panel, record
 from ui.plots import agreement_heatmap, score_bars, synced_images
@@ -121,7 +121,7 @@ def results_grid(image: np.ndarray, results: list[RunResult], *, extras: dict, r
                     st.markdown(caption(item.metrics, item.seconds))
                     with st.popover("Legend & details", icon=":material/palette:"):
                         st.markdown(legend_markdown(item.image, background_label), unsafe_allow_html=True)
-                        _show_extras(item, f"{key}.extras.{item.method.key}")
+                        show_extras(item, f"{key}.extras.{item.method.key}")
 
 
 def metric_rows(results: list[RunResult]) -> list[dict]:
@@ -198,7 +198,7 @@ def compare_segmentations(task: Task, image: np.ndarray, *, extras: dict | None 
     if reference is not None and reference.shape != image.shape[:2]:
         st.error("The reference mask does not match the image size; it is ignored.")
         reference = None
-    current = _parameter_panels(methods)
+    current = parameter_panels(methods)
     views = list(VIEWS) if reference is not None else [VIEWS[0], VIEWS[2]]
     view = st.radio("Show", views, horizontal=True, key=f"{key}.view",
                     help="Error map: green = correct object pixels, red = false object, blue = missed object.")

@@ -87,6 +87,11 @@ class Trained:
         return f"trained for {self.epochs_done} epochs in {self.seconds:.0f} s"
 
 
+def _loss_value(result) -> float:
+    """`train_on_batch` returns the loss alone, or [loss, *metrics] when Keras tracks more than the loss."""
+    return float(np.ravel(np.asarray(result, dtype=np.float64))[0])
+
+
 def _psnr(mse: float) -> float:
     return float(10 * np.log10(1.0 / max(mse, 1e-12)))
 
@@ -116,7 +121,7 @@ def train_denoiser(settings: DenoiserTraining = DenoiserTraining(), *, progress:
                 stopped = True
                 break
             clean = sample_patches(pool, settings.batch, settings.patch, rng)
-            loss = float(model.train_on_batch(add_gaussian_noise(clean, sigma, rng), clean))
+            loss = _loss_value(model.train_on_batch(add_gaussian_noise(clean, sigma, rng), clean))
             losses.append(loss)
             step += 1
             if progress is not None:
@@ -157,7 +162,7 @@ def train_sparse(settings: SparseTraining = SparseTraining(), *, progress: Progr
                 stopped = True
                 break
             clean = digits.train[order[begin:begin + settings.batch]]
-            losses.append(float(model.train_on_batch(add_gaussian_noise(clean, settings.sigma, rng), clean)))
+            losses.append(_loss_value(model.train_on_batch(add_gaussian_noise(clean, settings.sigma, rng), clean)))
             step += 1
         if stopped:
             break
