@@ -8,10 +8,24 @@ import streamlit as st
 from core.outliers import CORRUPTIONS, detection_scores, load_digit_samples, outlier_scores, threshold_at
 from core.registry import OUTLIERS
 from ui.plots import lines
-from ui.task_runs import pick_and_run, successes
+from core.image import encode_png
+from ui.task_runs import Kit, pick_and_run, successes
 
 KEY = "ae"
 COLOURS = ("#4c78a8", "#f58518", "#54a24b")
+IMPORTS = "from core.outliers import load_digit_samples, outlier_scores\nfrom core.registry import get_method\n"
+
+
+def kit(n_bad: int, kinds: tuple[str, ...], data, top_k: int) -> Kit:
+    """History and Export for the reconstruction models: ROC AUC, the top outliers' strip as PNG."""
+    def png(r) -> bytes:
+        top = np.argsort(r.image)[::-1][:top_k]
+        return encode_png(digit_strip([data.samples[top], r.output.extras["reconstruction"][top]]))
+
+    return Kit(recipe=f"data = load_digit_samples(n_corrupted={n_bad}, kinds={kinds!r}, seed=0)",
+               inputs=("data.samples",), imports=IMPORTS,
+               columns=(("ROC AUC", "ROC AUC", "%.3f"), ("precision in the top 20", "precision@20", "%.2f")),
+               score_line="print(outlier_scores(data.injected, result))" if data.injected.any() else "", png=png)
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -44,7 +58,8 @@ def outliers_section() -> None:
         return
     results = pick_and_run(OUTLIERS, (data.samples,), defaults=["autoencoder", "pca_recon"], key=KEY,
                            label="reconstruction models", reference=data.injected if data.injected.any() else None,
-                           metrics=outlier_scores, scores=("ROC AUC", "precision in the top 20"))
+                           metrics=outlier_scores, scores=("ROC AUC", "precision in the top 20"),
+                           kit=kit(n_bad, kinds, data, top_k))
     ok = successes(results)
     if not ok:
         return

@@ -6,17 +6,33 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core.image import digest
+from core.image import digest, encode_png
 from core.regions import THRESHOLDS, binarize, filter_by_area, label_overlay, region_table
 from core.registry import COMPONENTS
 from core.segmentation.metrics import agreement
+from core.segmentation.overlay import colorize
 from ui.inputs import pick_image
-from ui.task_runs import pick_and_run, successes
+from ui.task_runs import Kit, pick_and_run, successes
 
 KEY = "cc"
 PROPERTIES = {"area": "Area (px)", "eccentricity": "Eccentricity", "solidity": "Solidity",
               "perimeter": "Perimeter (px)", "equivalent_diameter": "Equivalent diameter (px)",
               "mean_intensity": "Mean intensity", "orientation": "Orientation (rad)"}
+IMPORTS = """from core.gallery import load_sample
+from core.image import decode_image, prepare
+from core.regions import binarize
+from core.registry import get_method
+"""
+
+
+def kit(image_code: str, options: dict) -> Kit:
+    """History and Export for the labelling runs: region counts, label maps in colour."""
+    arguments = ", ".join(f"{k}={v!r}" for k, v in options.items())
+    return Kit(recipe=f"{image_code}\nmask, level = binarize(image, {arguments})", inputs=("mask",),
+               imports=IMPORTS, columns=(("regions", "regions", "%d"),),
+               score_line='print(f"{int(result.max())} regions")',
+               derived=lambda r: {"regions": int(r.image.max())},
+               png=lambda r: encode_png(colorize(r.image, background_label=0)))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -30,7 +46,7 @@ def _measured(labels_digest: str, _labels: np.ndarray, _image: np.ndarray):
     return label_overlay(_image, _labels), region_table(_labels, _image)
 
 
-def _binarize_controls(image: np.ndarray) -> tuple[np.ndarray, float]:
+def _binarize_controls(image: np.ndarray) -> tuple[np.ndarray, float, dict]:
     st.sidebar.header("Binarisation")
     threshold = st.sidebar.selectbox("Threshold", THRESHOLDS, key=f"{KEY}.threshold", bind="query-params",
                                      help="An automatic threshold from the histogram, or your own level.")
@@ -42,19 +58,19 @@ def _binarize_controls(image: np.ndarray) -> tuple[np.ndarray, float]:
                                 help="Fills small gaps before labelling (1 = none). The book uses 3.")
     clear = st.sidebar.toggle("Drop regions touching the border", value=True, key=f"{KEY}.clear")
     options = dict(threshold=threshold, level=level, dark_objects=dark, closing=closing, clear_border=clear)
-    return _binarized(digest(image), image, **options)
+    return (*_binarized(digest(image), image, **options), options)
 
 
 def components_section() -> None:
     choice = pick_image(key=KEY, default="coins")
     image = choice.image
     try:
-        mask, value = _binarize_controls(image)
+        mask, value, options = _binarize_controls(image)
     except ValueError as exc:
         st.error(str(exc))
         return
     results = pick_and_run(COMPONENTS, (mask,), defaults=["cc_skimage", "cc_scipy", "cc_opencv"], key=KEY,
-                           label="labelling libraries")
+                           label="labelling libraries", kit=kit(choice.code, options))
     ok = successes(results)
     if not ok:
         return

@@ -10,12 +10,33 @@ from core.skin import NON_SKIN, SKIN_LABEL, check_scribbles, example_scribbles, 
 from ui.canvas import scribble_canvas
 from ui.inputs import pick_image
 from ui.plots import score_bars
-from ui.task_runs import pick_and_run
+from ui.segment_compare import npy_bytes
+from ui.task_runs import Kit, pick_and_run
 
 KEY = "skin"
 COLORS = ("#1e88e5", "#ff9800")  # label 1 = non-skin (blue), label 2 = skin (orange)
 BRUSHES = {SKIN_LABEL: "Skin", NON_SKIN: "Non-skin"}
 DEFAULTS = ["naive_bayes", "decision_tree", "random_forest", "svm"]
+IMPORTS = """import numpy as np
+from core.gallery import load_sample
+from core.image import decode_image, prepare
+from core.registry import get_method
+from core.skin import example_scribbles
+"""
+
+
+def kit(image_code: str, image: np.ndarray, scribbles: np.ndarray) -> Kit:
+    """History and Export for the classifiers: held-out accuracy, skin maps; the strokes as .npy when painted."""
+    if np.array_equal(scribbles, example_scribbles(image.shape)):
+        strokes, files = "scribbles = example_scribbles(image.shape)", ()
+    else:
+        strokes = 'scribbles = np.load("strokes.npy")  # download it from this Export panel'
+        files = (("Training strokes (.npy)", npy_bytes(scribbles), "strokes.npy"),)
+    return Kit(recipe=f"{image_code}\n{strokes}", inputs=("image", "scribbles"), imports=IMPORTS,
+               columns=(("accuracy", "held-out accuracy", "%.3f"), ("skin fraction", "skin fraction", "%.3f")),
+               score_line='print(f"skin on {(result > 0.5).mean():.1%} of the image")',
+               derived=lambda r: {name: r.output.extras[name] for name in ("accuracy", "skin fraction")},
+               files=files)
 
 
 def _painted(image: np.ndarray, scribbles: np.ndarray | None) -> np.ndarray:
@@ -92,7 +113,8 @@ def skin_section() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
-    results = pick_and_run(SKIN, (image, scribbles), defaults=DEFAULTS, key=KEY, label="classifiers")
+    results = pick_and_run(SKIN, (image, scribbles), defaults=DEFAULTS, key=KEY, label="classifiers",
+                           kit=kit(choice.code, image, scribbles))
     ok = [r for r in results if r.ok]
     columns = st.columns(max(1, min(4, len(results))))
     for column, result in zip(columns * 4, results):

@@ -4,15 +4,17 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from core.image import digest
+from core.image import digest, encode_png
 from core.registry import BACKGROUND_SUBTRACTION
 from core.video_bg import (encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video, video_scores,
                            warmup_frames)
 from ui.plots import lines
-from ui.task_runs import pick_and_run, successes
+from ui.task_runs import Kit, pick_and_run, successes
 
 KEY = "vid"
 VIDEO_TYPES = ["mp4", "avi", "mov", "mkv", "webm", "m4v", "mpg", "mpeg", "gif"]
+IMPORTS = "from core.registry import get_method\nfrom core.video_bg import read_video, synthetic_video, video_scores\n"
+SCORE_LINE = 'scores = video_scores(truth, result)\nprint(f"IoU {scores[\'iou\']:.3f}, Dice {scores[\'dice\']:.3f}")'
 WIDTHS = {"small (128×96)": (128, 96), "medium (160×120)": (160, 120), "large (240×180)": (240, 180)}
 
 
@@ -38,7 +40,16 @@ def _playback(masks_digest: str, fps: float, _frames, _masks, _truth) -> bytes:
     return encode_mp4(side_by_side(_frames, _masks, truth=_truth), fps=fps)
 
 
-def _source() -> tuple[np.ndarray | None, np.ndarray | None, float]:
+def kit(recipe: str, scored: bool) -> Kit:
+    """History and Export for the background models: IoU/Dice, the middle frame's mask as PNG."""
+    return Kit(recipe=recipe, inputs=("video",), imports=IMPORTS, columns=(("iou", "IoU", "%.3f"),
+                                                                          ("dice", "Dice", "%.3f")),
+               score_line=SCORE_LINE if scored else "",
+               png=lambda r: encode_png(r.image[len(r.image) // 2].astype(np.float32)))
+
+
+def _source() -> tuple[np.ndarray | None, np.ndarray | None, float, str]:
+    """(frames, true masks or None, fps, Python that rebuilds the frames as `video`)."""
     st.sidebar.header("Video")
     source = st.sidebar.radio("Source", ["Synthetic", "Upload"], horizontal=True, key=f"{KEY}.source",
                               bind="query-params")
@@ -47,15 +58,17 @@ def _source() -> tuple[np.ndarray | None, np.ndarray | None, float]:
                                           help="Decoded with OpenCV; the first 120 frames are used, at most 240 px.")
         if upload is None:
             st.info("Upload a short video in the sidebar, or switch the source back to *Synthetic*.")
-            return None, None, 0.0
+            return None, None, 0.0, ""
         data = upload.getvalue()
         frames, fps, info, error = load_upload(digest(np.frombuffer(data, np.uint8)), upload.name, 120, data)
         if error:
             st.error(error)
-            return None, None, 0.0
+            return None, None, 0.0, ""
         if info.get("truncated"):
             st.sidebar.info(f"Using the first {len(frames)} of {info['frames_in_file']} frames.")
-        return frames, None, fps
+        code = (f"video, fps, info = read_video(open({upload.name!r}, 'rb').read(), max_frames=120, max_side=240, "
+                f"name={upload.name!r})")
+        return frames, None, fps, code
     frames = st.sidebar.slider("Frames", 20, 150, 60, 10, key=f"{KEY}.frames", bind="query-params")
     size = st.sidebar.selectbox("Frame size", list(WIDTHS), index=1, key=f"{KEY}.size")
     objects = st.sidebar.slider("Moving objects", 1, 5, 3, key=f"{KEY}.objects")
@@ -64,18 +77,21 @@ def _source() -> tuple[np.ndarray | None, np.ndarray | None, float]:
                                  help="A slow global brightness change, which a background model must absorb.")
     seed = st.sidebar.number_input("Seed", 0, 999, 0, key=f"{KEY}.seed")
     video, truth = _synthetic(frames, size, objects, noise, lighting, int(seed))
-    return video, truth, 15.0
+    width, height = WIDTHS[size]
+    code = (f"video, truth = synthetic_video(frames={frames}, height={height}, width={width}, objects={objects}, "
+            f"noise={noise!r}, lighting={lighting!r}, seed={int(seed)})")
+    return video, truth, 15.0, code
 
 
 def video_section() -> None:
-    frames, truth, fps = _source()
+    frames, truth, fps, recipe = _source()
     if frames is None:
         return
     st.caption(f"{len(frames)} frames of {frames.shape[2]}×{frames.shape[1]} px"
                + (" with known foreground masks (synthetic)." if truth is not None else "."))
     ok = successes(pick_and_run(BACKGROUND_SUBTRACTION, (frames,), defaults=["mog2", "knn", "approx_median"],
                                 key=KEY, label="background models", reference=truth, metrics=video_scores,
-                                scores=("iou", "dice")))
+                                scores=("iou", "dice"), kit=kit(recipe, truth is not None)))
     if not ok:
         return
     warmup = warmup_frames(len(frames))

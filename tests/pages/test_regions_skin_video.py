@@ -11,13 +11,37 @@ def _kept(at) -> int:
     return int(next(m.value for m in at.metric if m.label == "Regions kept"))
 
 
+def _summary(at):
+    return next(d.value for d in at.dataframe if "same_regions" in d.value)
+
+
+def _history(at, column: str):
+    """The History expander's table (the one with a `column` of metrics and a `parameters` column)."""
+    return next(d.value for d in at.dataframe if column in d.value and "parameters" in d.value)
+
+
+def _downloads(at) -> list[str]:
+    return [b.proto.label for b in at.get("download_button")]
+
+
+def _snippet(at, task: str) -> str:
+    return next(c.value for c in at.code if f"get_method({task!r}" in c.value)
+
+
+def _run_snippet(code: str) -> dict:
+    """Run an Export snippet as a user would, from the repository root; return its variables."""
+    namespace: dict = {}
+    exec(code, namespace)
+    return namespace
+
+
 def test_connected_components_with_table_histogram_and_area_filter():
     at = open_page(PAGE, {TAB: "Connected components", "cc.max_side": "192"})
     assert not at.exception, at.exception
     assert not errors(at), errors(at)
-    summary = at.dataframe[0].value
+    summary = _summary(at)
     assert len(summary) == 3 and summary["same_regions"].all()  # the three libraries agree at 8-connectivity
-    assert len(at.dataframe) == 2  # the summary and the regionprops table
+    assert len(at.dataframe) == 3  # the history, the summary and the regionprops table
     assert len(at.get("plotly_chart")) == 2
     before = _kept(at)
     assert before >= 10  # coins
@@ -31,11 +55,26 @@ def test_connected_components_with_table_histogram_and_area_filter():
 
 def test_connectivity_mismatch_is_reported():
     at = open_page(PAGE, {TAB: "Connected components", "cc.max_side": "192"})
+    assert len(_history(at, "regions")) == 3
     at.selectbox(key="cc_scipy.connectivity").set_value(4).run()
     assert not at.exception
-    summary = at.dataframe[0].value
+    summary = _summary(at)
     scipy = summary[summary.method.str.startswith("SciPy")].iloc[0]
     assert scipy.connectivity == 4 and scipy.regions >= summary.regions.iloc[0]
+    history = _history(at, "regions")
+    assert len(history) == 4 and sorted(history.regions)[-1] == scipy.regions  # the new run is recorded
+
+
+def test_components_history_and_export_reproduce_a_run():
+    at = open_page(PAGE, {TAB: "Connected components", "cc.max_side": "192"})
+    assert not at.exception, at.exception
+    history = _history(at, "regions")
+    assert len(history) == 3 and set(history.regions) == set(_summary(at).regions)
+    downloads = _downloads(at)
+    assert "Metrics (CSV)" in downloads and sum(d.endswith("(PNG)") for d in downloads) == 3
+    code = _snippet(at, "components")
+    namespace = _run_snippet(code)
+    assert int(namespace["result"].max()) == int(_summary(at).regions.iloc[0])
 
 
 def test_skin_classifiers_show_held_out_accuracy_from_the_example_strokes():
@@ -47,9 +86,14 @@ def test_skin_classifiers_show_held_out_accuracy_from_the_example_strokes():
     values = [float(re.search(r"\*\*([\d.]+)%", a).group(1)) for a in accuracies]
     assert max(values) >= 90, accuracies
     assert any("Example strokes" in i.value for i in at.info)
+    history = _history(at, "held-out accuracy")
+    assert len(history) == 4 and round(100 * history["held-out accuracy"].max(), 1) == max(values)
+    assert "Metrics (CSV)" in _downloads(at)
+    assert "example_scribbles(image.shape)" in _snippet(at, "skin")
     at.selectbox(key="random_forest.space").set_value("HSV").run()
     assert not at.exception and not errors(at)
     assert [m.value for m in at.markdown if m.value.startswith("Held-out accuracy")] != accuracies
+    assert len(_history(at, "held-out accuracy")) == 5
 
 
 def test_skin_without_strokes_shows_a_clear_message():
@@ -72,6 +116,13 @@ def test_video_scores_each_model_per_frame_and_plays_back():
     scores = {m.label: float(m.value) for m in at.metric}
     assert len(scores) == 3 and max(scores.values()) > 0.9, scores
     assert len(at.get("video")) == 1
+    history = _history(at, "IoU")
+    assert len(history) == 3 and abs(history.IoU.max() - max(scores.values())) < 1e-3
+    assert "Metrics (CSV)" in _downloads(at)
+    from core.video_bg import video_scores
+
+    namespace = _run_snippet(_snippet(at, "background_subtraction"))  # the first model, rebuilt from core
+    assert abs(video_scores(namespace["truth"], namespace["result"])["iou"] - list(scores.values())[0]) < 1e-3
     at.selectbox(key="vid.sweep.method").set_value("mog2").run()
     at.selectbox(key="vid.sweep.p1").set_value("var_threshold").run()
     at.button(key="vid.sweep.run").click().run()
@@ -123,6 +174,9 @@ def test_outliers_show_the_error_distribution_and_top_outliers():
     assert len(summaries) == 2
     auc = float(re.search(r"ROC AUC for the corrupted digits \*\*([\d.]+)", summaries[0]).group(1))
     assert auc > 0.85
+    history = _history(at, "ROC AUC")
+    assert len(history) == 2 and abs(history["ROC AUC"].iloc[0] - auc) < 1e-3
+    assert "Metrics (CSV)" in _downloads(at) and "outlier_scores(data.injected, result)" in _snippet(at, "outliers")
     assert len(at.get("imgs")) >= 2 or len(at.get("image")) >= 2
     at.sidebar.multiselect(key="ae.kinds").set_value([]).run()
     assert any("at least one kind" in e for e in errors(at))
