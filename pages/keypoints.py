@@ -10,6 +10,7 @@ from ui.inputs import pick_image
 from ui.keypoint_views import counts_chart, detector_grid, harris_probe, repeatability_panel, subpixel_panel
 from ui.page import header
 from ui.runner import run_method
+from ui.sweep_history import KEYPOINT_SCORES, keypoint_scores, sweep_history
 
 DEFAULT_METHODS = ["harris", "shi_tomasi", "orb", "sift"]
 
@@ -23,15 +24,15 @@ if not methods:
     st.info("Choose at least one detector.")
     st.stop()
 current = parameter_panels(methods)
-results = [run_method(m, (image,), current[m.key]) for m in methods]
+results = [run_method(m, (image,), current[m.key], reference=image, metrics=keypoint_scores) for m in methods]
 st.caption(f"Input: **{choice.name}**, {image.shape[1]}×{image.shape[0]}. Circles show each keypoint's scale, "
            "the radius its orientation; corner detectors have neither.")
 detector_grid(results)
 
-chart, probe, subpixel, repeat, export = st.tabs([
+chart, probe, subpixel, repeat, sweep, history, export = st.tabs([
     ":material/bar_chart: Counts & times", ":material/ads_click: Harris probe",
     ":material/center_focus_strong: Sub-pixel accuracy", ":material/repeat: Repeatability",
-    ":material/download: Export"])
+    ":material/tune: Sweep", ":material/history: History", ":material/download: Export"])
 with chart:
     st.plotly_chart(counts_chart(results), width="stretch", key="kp.counts")
 with probe:
@@ -45,6 +46,8 @@ with subpixel:
     subpixel_panel(current.get("harris_subpix", {}), key="kp.subpix")
 with repeat:
     repeatability_panel(image, methods, current, key="kp.repeat")
+sweep_history(sweep, history, KEYPOINTS.name, methods, (image,), results, reference=image, current=current,
+              metrics=keypoint_scores, recipe=choice.code, methods_key="kp.methods", key="kp", **KEYPOINT_SCORES)
 with export:
     rows = [dict(method=r.method.label, keypoints=r.output.extras["count"] if r.ok else None, seconds=r.seconds,
                  params=str(r.params), error=r.error or "") for r in results]

@@ -11,6 +11,7 @@ from ui.registration_extras import channel_panel, voxelmorph_panel
 from ui.registration_views import (deformation_panel, error_chart, matches_panel, metric_rows, moving_controls,
                                    overlay_panel, results_grid)
 from ui.runner import run_method
+from ui.sweep_history import registration_scores, registration_settings, sweep_history
 
 DEFAULTS = {"parametric": ["sift", "orb", "akaze", "ecc"], "deformable": ["demons", "tvl1", "ilk"]}
 
@@ -29,11 +30,13 @@ if not methods:
     st.info("Choose at least one method.")
     st.stop()
 current = parameter_panels(methods)
-results = [run_method(m, (fixed, moving.image), current[m.key]) for m in methods]
+scores = registration_scores(moving.truth)
+results = [run_method(m, (fixed, moving.image), current[m.key], reference=fixed, metrics=scores) for m in methods]
 results_grid(results, fixed, moving.image, moving.truth)
 
 tabs = st.tabs([":material/compare: Overlay", ":material/join: Matches", ":material/grid_on: Deformation",
-                ":material/bar_chart: Errors & times", ":material/download: Export"])
+                ":material/bar_chart: Errors & times", ":material/tune: Sweep", ":material/history: History",
+                ":material/download: Export"])
 with tabs[0]:
     overlay_panel(fixed, moving.image, results, key="rg.overlay")
 with tabs[1]:
@@ -42,7 +45,10 @@ with tabs[2]:
     deformation_panel(fixed, moving.image, results, moving.truth, key="rg.field")
 with tabs[3]:
     st.plotly_chart(error_chart(results, moving.truth), width="stretch", key="rg.chart")
-with tabs[4]:
+sweep_history(tabs[4], tabs[5], REGISTER.name, methods, (fixed, moving.image), results, reference=fixed,
+              current=current, metrics=scores, recipe=f"{fixed_choice.code}\n{moving.code}",
+              methods_key=f"rg.methods.{group}", key="rg", **registration_settings(moving.truth))
+with tabs[6]:
     export_panel(REGISTER.name, results, metric_rows(results, fixed, moving.truth),
                  f"{fixed_choice.code}\n{moving.code}", inputs=("fixed", "moving"), has_reference=False,
                  key="rg.export")

@@ -62,7 +62,9 @@ def _cached_run(task: str, key: str, params_json: str, input_digest: str, refere
             return None, seconds, f"{_method.label} produced NaN or infinite values for these settings.", {}
         output.image = image
     if _metrics is not None:  # an injected metrics function (reference, result) -> dict, e.g. IoU/Dice
-        return output, seconds, None, _metrics(_reference, output.image)
+        # one marked `takes_output = True` gets the whole Output (its extras: keypoints, transform, field)
+        return output, seconds, None, _metrics(_reference, output if getattr(_metrics, "takes_output", False)
+                                               else output.image)
     metrics = quality(_reference, output.image) if _reference is not None else {}
     return output, seconds, None, metrics
 

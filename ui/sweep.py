@@ -13,7 +13,8 @@ from ui.runner import run_method
 
 SWEEP_POINTS = {1: 9, 2: 6}
 SCORE_TITLES = {"psnr": "PSNR (dB)", "ssim": "SSIM", "iou": "IoU", "dice": "Dice",
-                "psnr_mask": "PSNR in the mask (dB)", "ssim_mask": "SSIM in the mask"}
+                "psnr_mask": "PSNR in the mask (dB)", "ssim_mask": "SSIM in the mask",
+                "error_px": "error (px)", "mse": "MSE after", "seconds": "time (s)", "keypoints": "keypoints"}
 
 
 def _use_best(method: Method, params: dict, methods_key: str) -> None:
@@ -25,10 +26,11 @@ def _use_best(method: Method, params: dict, methods_key: str) -> None:
 
 def sweep_panel(methods: list[Method], inputs: tuple | dict, *, reference: np.ndarray | None,
                 current: dict[str, dict], key: str, methods_key: str, scores: tuple[str, ...] = ("psnr", "ssim"),
-                metrics=None) -> None:
+                metrics=None, minimize: tuple[str, ...] = ()) -> None:
     """`current` maps method key to the parameters now set in its widgets (the sweep's fixed values).
     `inputs` is the task's inputs, or a dict {method key: inputs} when methods take different inputs.
-    `scores` (two metric names) and `metrics` (see `ui.runner.run_method`) replace PSNR/SSIM."""
+    `scores` (metric names; "seconds" is the run time) and `metrics` (see `ui.runner.run_method`) replace
+    PSNR/SSIM; a score named in `minimize` is best when lowest (errors, times)."""
     if reference is None:
         st.info("Sweeps need a reference to score against.")
         return
@@ -61,7 +63,8 @@ def sweep_panel(methods: list[Method], inputs: tuple | dict, *, reference: np.nd
             result = run_method(method, method_inputs, params, reference=reference, show_progress=False,
                                 metrics=metrics)
             for name in values:
-                values[name][index] = result.metrics.get(name, np.nan) if result.ok else np.nan
+                value = result.seconds if name == "seconds" else result.metrics.get(name, np.nan)
+                values[name][index] = value if result.ok else np.nan
             done = (np.ravel_multi_index(index, table.shape) + 1) / table.size
             bar.progress(done, text=f"Sweeping… {int(done * table.size)}/{table.size}")
         bar.empty()
@@ -75,7 +78,7 @@ def sweep_panel(methods: list[Method], inputs: tuple | dict, *, reference: np.nd
     if np.all(np.isnan(values)):
         st.error("Every run of the sweep failed; see the method's message in the results grid.")
         return
-    best_index = np.unravel_index(np.nanargmax(values), values.shape)
+    best_index = np.unravel_index((np.nanargmin if score in minimize else np.nanargmax)(values), values.shape)
     best = {n: result["grids"][i][best_index[i]] for i, n in enumerate(result["swept"])}
     st.plotly_chart(_figure(method, result, score, best_index), width="stretch", key=f"{key}.chart")
     best_text = ", ".join(f"{method.param(n).label} = {v}" for n, v in best.items())
@@ -92,6 +95,8 @@ def _figure(method: Method, result: dict, score: str, best_index: tuple) -> go.F
         fig = go.Figure()
         x = as_text[0] if method.param(swept[0]).kind in ("choice", "bool") else grids[0]
         names = list(result.get("scores", ("psnr", "ssim")))
+        if score not in names[:2]:  # only two axes: the chosen score is always drawn
+            names = [score] + [n for n in names if n != score]
         for i, (name, dash) in enumerate(zip(names, (None, "dot"))):
             fig.add_trace(go.Scatter(x=x, y=result[name], mode="lines+markers", name=SCORE_TITLES.get(name, name),
                                      yaxis="y" if i == 0 else "y2", line=dict(dash=dash)))

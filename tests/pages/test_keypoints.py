@@ -48,3 +48,22 @@ def test_repeatability_switches_transform():
 
 def test_tensorflow_is_not_imported():
     assert not imports_tensorflow(PAGE, SMALL)
+
+
+def test_sweep_marks_the_most_keypoints_and_history_records_runs():
+    at = open_page(PAGE, SMALL)
+    labels = [t.label for t in at.tabs]
+    assert any("Sweep" in label for label in labels) and any("History" in label for label in labels), labels
+    history = next(d.value for d in at.dataframe if "keypoints" in d.value.columns)
+    assert len(history) == 4 and (history["keypoints"] > 0).all()  # one row per default detector
+    at.selectbox(key="kp.sweep.method").set_value("harris").run()
+    at.selectbox(key="kp.sweep.p1").set_value("threshold").run()
+    at.button(key="kp.sweep.run").click().run()
+    assert not at.exception, at.exception
+    best = next(s.value for s in at.success if s.value.startswith("Best keypoints"))
+    lowest = min(at.session_state["kp.sweep.result"]["grids"][0])
+    assert f"= {lowest}." in best, best  # the lowest threshold keeps the most corners
+    at.radio(key="kp.sweep.score").set_value("seconds").run()
+    assert any(s.value.startswith("Best time") for s in at.success)
+    at.button(key="kp.sweep.use").click().run()
+    assert not at.exception

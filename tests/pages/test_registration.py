@@ -1,5 +1,7 @@
 import re
 
+import numpy as np
+
 from tests.pages.helpers import errors, imports_tensorflow, open_page
 
 PAGE = "pages/registration.py"
@@ -66,3 +68,23 @@ def test_channel_alignment_recovers_the_shifts():
 
 def test_tensorflow_waits_for_the_train_button():
     assert not imports_tensorflow(PAGE, SMALL)
+
+
+def test_sweep_minimises_the_error_and_history_records_runs():
+    at = open_page(PAGE, SMALL)
+    labels = [t.label for t in at.tabs]
+    assert any("Sweep" in label for label in labels) and any("History" in label for label in labels), labels
+    history = next(d.value for d in at.dataframe if "error (px)" in d.value.columns)
+    assert len(history) == 4 and history["error (px)"].min() < 1.0  # SIFT, ORB, AKAZE, ECC
+    at.selectbox(key="rg.sweep.method").set_value("sift").run()
+    at.selectbox(key="rg.sweep.p1").set_value("threshold").run()
+    at.button(key="rg.sweep.run").click().run()
+    assert not at.exception, at.exception
+    result = at.session_state["rg.sweep.result"]
+    best = next(s.value for s in at.success if s.value.startswith("Best error"))
+    assert float(best.split()[2]) == round(float(np.nanmin(result["error_px"])), 3) < 1.0, best
+    assert np.nanmin(result["mse"]) < 0.01
+    at.radio(key="rg.sweep.score").set_value("mse").run()
+    assert any(s.value.startswith("Best MSE after") for s in at.success)
+    at.button(key="rg.sweep.use").click().run()
+    assert not at.exception
