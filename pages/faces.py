@@ -6,7 +6,8 @@ import streamlit as st
 from core.image import digest
 from core.registry import DETECT_FACES, RECOGNIZE_FACES, methods_for
 from ui.cards import method_cards
-from ui.detections import count_time_bars, detection_grid, run_chosen
+from ui.detections import (box_scoring, comparison_tabs, count_time_bars, detection_grid,
+                           recognition_scoring, run_compared)
 from ui.face_panels import (example_zip, gabor_panel, identity_overview, nmf_panel, recognition_results,
                             synthetic_set, zip_set)
 from ui.inputs import pick_image
@@ -27,6 +28,8 @@ if ids == IDS[0]:
                                  bind="query-params", help="How far each image is varied from its source photo.")
     set_seed = st.sidebar.number_input("Seed", 0, 999, 0, key="fc.set_seed", bind="query-params")
     face_set = synthetic_set(n_ids, per_id, strength, int(set_seed))
+    set_recipe = (f"face_set = synthetic_identities(identities={n_ids}, per_identity={per_id}, strength={strength}, "
+                  f"seed={set_seed})")
 else:
     upload = st.sidebar.file_uploader("Zip: one folder of face images per person", type=["zip"], key="fc.zip")
     crop = st.sidebar.toggle("Crop each image to its face (Haar)", value=False, key="fc.crop",
@@ -39,6 +42,7 @@ else:
     else:
         data = upload.getvalue()
         face_set, set_error = zip_set(digest(np.frombuffer(data, np.uint8)), crop, data)
+        set_recipe = f"face_set = load_identity_zip(open({upload.name!r}, 'rb').read(), crop_faces={crop})"
         set_error = set_error and f"Could not use “{upload.name}”: {set_error}"
 
 detect, recognise, nmf, gabor = st.tabs([":material/face: Detection", ":material/badge: Recognition",
@@ -47,10 +51,12 @@ with detect:
     method_cards(methods_for(DETECT_FACES))
     st.caption(f"Input: **{choice.name}**. OpenCV's bundled frontal-face and eye cascades (Haar), and "
                "scikit-image's bundled LBP face cascade.")
-    results = run_chosen(DETECT_FACES, (choice.image,), ["haar_face", "lbp_skimage"], key="fc.det")
-    rows = detection_grid(results, nouns=("face", "faces"))
+    chosen = run_compared(DETECT_FACES, (choice.image,), ["haar_face", "lbp_skimage"], key="fc.det",
+                          scoring=box_scoring(None))
+    rows = detection_grid(chosen.results, nouns=("face", "faces"))
     if rows:
         st.plotly_chart(count_time_bars(rows), width="stretch", key="fc.det.bars")
+    comparison_tabs(chosen, recipe=choice.code, inputs=("image",))
 
 with recognise:
     method_cards(methods_for(RECOGNIZE_FACES))
@@ -67,9 +73,11 @@ with recognise:
                        icon=":material/science:")
         identity_overview(face_set)
         st.caption("Each method trains on one part of every identity's images and is scored on the held-out rest.")
-        results = run_chosen(RECOGNIZE_FACES, (face_set.faces, face_set.labels), ["lbph", "gabor_rf", "gabor_knn"],
-                             key="fc.rec")
-        recognition_results(results, face_set.names, key="fc.rec")
+        chosen = run_compared(RECOGNIZE_FACES, (face_set.faces, face_set.labels), ["lbph", "gabor_rf", "gabor_knn"],
+                              key="fc.rec", scoring=recognition_scoring(face_set.labels))
+        recognition_results(chosen.results, face_set.names, key="fc.rec")
+        comparison_tabs(chosen, recipe=set_recipe + "\nfaces, labels = face_set.faces, face_set.labels",
+                        inputs=("faces", "labels"))
 
 with nmf:
     nmf_panel(key="fc.nmf")

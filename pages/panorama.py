@@ -6,7 +6,7 @@ import streamlit as st
 from core.image import decode_image, digest
 from core.registry import STITCH, methods_for
 from ui.cards import method_cards
-from ui.detections import run_chosen
+from ui.detections import comparison_tabs, run_compared, stitch_scoring
 from ui.inputs import UPLOAD_TYPES, pick_image
 from ui.page import header
 from ui.panorama_view import generated_video, panorama_results, uploaded_video
@@ -27,7 +27,7 @@ def _views(image_digest: str, count: int, overlap: float, wobble: float, seed: i
     return camera_views(_image, count=count, overlap=overlap, wobble=wobble, seed=seed)
 
 
-reference, images, notes = None, [], []
+reference, images, notes, recipe = None, [], [], ""
 if source == SOURCES[0]:
     choice = pick_image(key="pano", default="coffee", gray_default=False)
     count = st.sidebar.slider("Views", 2, 4, 3, key="pano.views", bind="query-params")
@@ -37,6 +37,8 @@ if source == SOURCES[0]:
                                bind="query-params", help="Random tilt of each view, as a hand-held camera has.")
     seed = st.sidebar.number_input("Seed", 0, 999, 0, key="pano.seed", bind="query-params")
     reference = choice.image
+    recipe = (f"{choice.code}\nviews = camera_views(image, count={count}, overlap={overlap}, wobble={wobble}, "
+              f"seed={seed})")
     try:
         images = _views(digest(reference), count, overlap, wobble, int(seed), reference)
     except ValueError as exc:
@@ -49,6 +51,8 @@ else:
     if source == SOURCES[1]:
         files = st.sidebar.file_uploader("2–4 overlapping images, left to right", type=UPLOAD_TYPES,
                                          accept_multiple_files=True, key="pano.files")
+        recipe = (f"views = [decode_image(open(name, 'rb').read(), max_side={max_side})[0] "
+                  f"for name in {[f.name for f in files or []][:4]!r}]")
         for upload in files or []:
             try:
                 images.append(decode_image(upload.getvalue(), max_side=max_side)[0])
@@ -66,6 +70,8 @@ else:
                                               "webm", "mkv", "m4v"], key="pano.video_file")
             if upload is not None:
                 data = upload.getvalue()
+                recipe = (f"frames = read_video(open({upload.name!r}, 'rb').read(), max_frames=300, "
+                          f"max_side={max_side}, name={upload.name!r})[0]")
                 frames, error = uploaded_video(digest(np.frombuffer(data, np.uint8)), max_side, upload.name, data)
                 if error:
                     st.error(f"Could not use “{upload.name}”: {error}")
@@ -73,6 +79,8 @@ else:
                     st.sidebar.video(data)
         else:
             frames, mp4, reference = generated_video("coffee", max_side)
+            recipe = (f"source = fit_size(load_sample('coffee'), {max_side})[0]\nframes = panning_video(source)\n"
+                      "image = source[:frames.shape[1]]")
             st.sidebar.video(mp4)
             st.sidebar.caption("A camera sliding across the coffee sample (40 frames, generated here). It moves "
                                "sideways rather than turning, which is what scans mode assumes.")
@@ -83,6 +91,7 @@ else:
             else:
                 picks = np.linspace(0, len(frames) - 1, count).round().astype(int)
                 images = [frames[i] for i in picks]
+                recipe += f"\nviews = [frames[i] for i in {picks.tolist()}]"
                 notes.append(f"Frames {', '.join(str(i + 1) for i in picks)} of {len(frames)}, evenly spread.")
 
 method_cards(methods_for(STITCH))
@@ -98,5 +107,7 @@ st.image([np.clip(image, 0, 1) for image in images], width=min(240, max(120, 900
          caption=[f"{i}: {image.shape[1]}×{image.shape[0]}" for i, image in enumerate(images, start=1)])
 
 st.subheader("Stitched")
-results = run_chosen(STITCH, (list(images),), ["stitcher_panorama", "stitcher_scans"], key="pano")
-panorama_results(results, reference, key="pano")
+chosen = run_compared(STITCH, (list(images),), ["stitcher_panorama", "stitcher_scans"], key="pano",
+                      scoring=stitch_scoring(reference))
+panorama_results(chosen.results, reference, key="pano")
+comparison_tabs(chosen, recipe=recipe, inputs=("views",))

@@ -6,7 +6,7 @@ import streamlit as st
 from core.image import digest
 from core.registry import DETECT_PEOPLE, methods_for
 from ui.cards import method_cards
-from ui.detections import count_time_bars, detection_grid, run_chosen
+from ui.detections import box_scoring, comparison_tabs, count_time_bars, detection_grid, run_compared
 from ui.inputs import pick_image
 from ui.page import header
 
@@ -32,6 +32,8 @@ if scene == SCENES[0]:
     people = st.sidebar.slider("People", 1, 6, 4, key="ped.people", bind="query-params")
     seed = st.sidebar.number_input("Seed", 0, 999, 0, key="ped.seed", bind="query-params")
     image, truth = _street(size, people, int(seed))
+    recipe = (f"from core.pedestrians import street_scene\n"
+              f"image, truth = street_scene({size}, people={people}, seed={seed})")
     st.sidebar.image(image, caption=f"Synthetic street, {size}×{size}, {people} people", width="stretch")
     st.info("**What the default shows.** No photograph of pedestrians ships offline (the book's photo is not "
             "available), so this street is *drawn*: flat-coloured standing figures on a plain background, "
@@ -42,7 +44,7 @@ if scene == SCENES[0]:
             icon=":material/info:")
 else:
     choice = pick_image(key="ped", default="astronaut", gray_default=False)
-    image = choice.image
+    image, recipe = choice.image, choice.code
     if min(image.shape[:2]) < 128:
         st.warning("The image is smaller than 128 px: the HOG people window (64×128) cannot fit. "
                    "Raise the working size.")
@@ -58,11 +60,13 @@ else:
 
 method_cards(methods_for(DETECT_PEOPLE))
 st.subheader("Detectors side by side")
-results = run_chosen(DETECT_PEOPLE, (image,), ["hog_svm", "hog_daimler", "haar_body"], key="ped")
-rows = detection_grid(results, truth=truth, nouns=("person", "people"))
+chosen = run_compared(DETECT_PEOPLE, (image,), ["hog_svm", "hog_daimler", "haar_body"], key="ped",
+                      scoring=box_scoring(truth))
+rows = detection_grid(chosen.results, truth=truth, nouns=("person", "people"))
 if rows:
     st.plotly_chart(count_time_bars(rows, truth_count=None if truth is None else len(truth)), width="stretch",
                     key="ped.bars")
+comparison_tabs(chosen, recipe=recipe, inputs=("image",))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -64,3 +64,20 @@ def test_a_tiny_working_size_shows_no_faces_without_breaking():
     assert not at.exception, at.exception
     texts = [m.value for m in at.markdown]
     assert any(t.startswith("**0 faces**") for t in texts)  # the 128-px astronaut's face is below 30 px
+
+
+def test_detection_and_recognition_have_sweep_history_and_export():
+    at = open_page(PAGE, SMALL)
+    labels = [t.label for t in at.tabs]
+    for name in ("Sweep", "History", "Export"):
+        assert sum(name in label for label in labels) == 2, labels  # detection and recognition
+    tables = [d.value for d in at.dataframe]
+    recognition = next(t for t in tables if "accuracy" in t.columns)
+    assert len(recognition) == 3 and recognition["accuracy"].max() > 0.5
+    assert any("detections" in t.columns and len(t) == 2 for t in tables)
+    at.button(key="fc.rec.sweep.run").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Best held-out accuracy") for s in at.success), [s.value for s in at.success]
+    at.button(key="fc.det.sweep.run").click().run()
+    assert any(s.value.startswith("Best detections") for s in at.success), [s.value for s in at.success]
+    assert any("synthetic_identities(identities=5" in c.value for c in at.code)

@@ -57,3 +57,21 @@ def test_gallery_scene_and_a_too_small_working_size():
     at.sidebar.selectbox(key="ped.sample").set_value("coins").run()
     assert any("smaller than 128 px" in w.value for w in at.warning)  # coins at 128 px: 101×128
     assert any("needs an image of at least 64×128" in e for e in errors(at)), errors(at)
+
+
+def _tab_labels(at) -> list[str]:
+    return [t.label for t in at.tabs]
+
+
+def test_sweep_history_and_export_score_the_detectors_against_the_true_boxes():
+    at = open_page(PAGE, {"ped.max_side": "256"})
+    labels = _tab_labels(at)
+    assert all(any(name in label for label in labels) for name in ("Sweep", "History", "Export")), labels
+    history = at.dataframe[0].value
+    assert len(history) == 3 and {"F1", "precision", "recall", "detections"} <= set(history.columns)
+    assert history["F1"].iloc[0] == 1.0  # HOG finds the four people of the default street
+    at.selectbox(key="ped.sweep.method").set_value("haar_body").run()
+    at.button(key="ped.sweep.run").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value.startswith("Best F1") for s in at.success), [s.value for s in at.success]
+    assert any("street_scene(256" in c.value for c in at.code)  # the export snippet rebuilds the street
