@@ -241,7 +241,7 @@ def wiener_hunt(image, psf, *, balance=1e-2, boundary="reflect"):
 
 
 @method(
-    task=DEBLUR, key="unsupervised_wiener", label="Unsupervised Wiener (Gibbs sampler)", book="1.4.5",
+    task=DEBLUR, key="unsupervised_wiener", label="Unsupervised Wiener (Gibbs sampler)", book="1.4.5", slow=True,
     params=[
         Param("seed", "Random seed", 0, min=0, max=9999, step=1,
               help="Seed of the Gibbs sampler; the same seed gives the same result."),

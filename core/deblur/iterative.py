@@ -304,7 +304,7 @@ class _BlurMatrix:
 
 
 @method(
-    task=DEBLUR, key="tikhonov_cg", label="Tikhonov (conjugate gradients)", book="1.2",
+    task=DEBLUR, key="tikhonov_cg", label="Tikhonov (conjugate gradients)", book="1.2", slow=True,
     params=[
         Param("alpha", "Regularisation weight α", 1e-2, min=1e-4, max=1.0, log=True,
               help="Penalty on the energy of the result. Larger suppresses more noise and keeps more blur."),

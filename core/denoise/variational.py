@@ -233,7 +233,7 @@ _BOUNDARY = Param("boundary", "Boundary", "reflect", choices=BOUNDARIES,
                        "image wraps around, as with the book's np.roll neighbours.")
 
 
-@method(task=DENOISE, key="map_lbfgs", label="MAP with an MRF prior (L-BFGS)", book="1.10",
+@method(task=DENOISE, key="map_lbfgs", label="MAP with an MRF prior (L-BFGS)", book="1.10", slow=True,
         params=[Param("prior", "Prior potential", "huber", choices=PRIORS,
                       help="quadratic smooths edges too (Gaussian MRF); huber and log_adaptive preserve edges."),
                 Param("alpha", "Data weight α", 0.5, min=0.05, max=50.0, step=0.05, log=True, help=_ALPHA_HELP),

@@ -58,7 +58,7 @@ def test_all_methods_registered_with_complete_specs():
                 assert p.min is not None and p.max is not None and p.min <= p.default <= p.max, (m.key, p.name)
                 assert p.sweep_values(5), (m.key, p.name)
     assert methods["blind_rl"].slow and methods["bm3d_deblur"].slow and methods["bm3d_deblur"].reference
-    assert not any(methods[k].slow for k in KEYS - {"blind_rl", "bm3d_deblur"})
+    assert not any(methods[k].slow for k in KEYS - {"blind_rl", "bm3d_deblur", "unsupervised_wiener", "tikhonov_cg"})
 
 
 @pytest.mark.parametrize("key", sorted(KEYS))

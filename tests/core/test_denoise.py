@@ -65,7 +65,7 @@ def test_spec_is_complete(spec):
             assert param.min is not None and param.max is not None, param.name
             assert param.min <= param.default <= param.max, param.name
             assert len(param.sweep_values(5)) >= 2
-    assert spec.slow == (spec.key in {"bm3d", "bilateral_sitk", "nlm_skimage"})
+    assert spec.slow == (spec.key in {"bm3d", "bilateral_sitk", "nlm_skimage", "map_lbfgs"})
     assert spec.reference == (spec.key == "bm3d")
 
 
