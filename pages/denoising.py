@@ -9,6 +9,7 @@ from ui.compare import compare_methods
 from ui.degrade_controls import noise_controls
 from ui.inputs import pick_image
 from ui.page import header
+from ui.plots import cached_figure
 
 DEFAULT_METHODS = ["median", "tv_chambolle", "nlm_cv", "bayes_shrink"]
 
@@ -42,8 +43,8 @@ with st.expander("Wavelet coefficients of the noisy image (book §1.7.1)"):
     m1, m2 = st.columns([3, 2])
     m1.image(mosaic, caption="Multilevel 2-D DWT: approximation top-left, details per level "
              "(each band contrast-stretched on its own)", width="stretch")
-    histogram = px.histogram(x=np.clip(details, -0.5, 0.5), nbins=120, log_y=True,
-                             labels={"x": "detail coefficient"}, title="Detail coefficients are sparse")
+    histogram = cached_figure(px.histogram, x=np.clip(details, -0.5, 0.5), nbins=120, log_y=True,
+                              labels={"x": "detail coefficient"}, title="Detail coefficients are sparse")
     m2.plotly_chart(histogram, width="stretch", key="dn.dwt.hist")
 
 
@@ -68,6 +69,6 @@ with st.expander("PCA vs kernel PCA on handwritten digits (book §1.11)"):
     grid = np.concatenate([np.concatenate(list(np.clip(digits[:12], 0, 1)), axis=1) for _, digits in rows], axis=0)
     g1, g2 = st.columns([3, 2])
     g1.image(np.kron(grid, np.ones((6, 6))), caption="Rows: clean, noisy, PCA, kernel PCA", width="stretch")
-    bars = px.bar(x=["noisy", "PCA", "kernel PCA"], y=[panel.mse_noisy, panel.mse_pca, panel.mse_kpca],
-                  labels={"x": "", "y": "MSE on 100 test digits"}, text_auto=".4f")
+    bars = cached_figure(px.bar, x=["noisy", "PCA", "kernel PCA"], y=[panel.mse_noisy, panel.mse_pca, panel.mse_kpca],
+                         labels={"x": "", "y": "MSE on 100 test digits"}, text_auto=".4f")
     g2.plotly_chart(bars, width="stretch", key="dn.pca.bars")

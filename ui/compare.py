@@ -14,7 +14,7 @@ from core.registry import Method, Task, methods_for
 from ui.export import export_panel
 from ui.history import history_panel, record
 from ui.params import param_widgets
-from ui.plots import heatmap, lines, metric_bars, score_bars, split_view, synced_images
+from ui.plots import cached_figure, heatmap, lines, metric_bars, score_bars, split_view, synced_images
 from ui.runner import RunResult, format_metric, run_method
 from ui.sweep import sweep_panel
 
@@ -156,10 +156,10 @@ def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndar
     ok = [r for r in results if r.ok]
     if reference is not None and ok:
         rows = metric_rows(ok, baseline, extra)[1:]
-        st.plotly_chart(metric_bars(rows, baseline=baseline.metrics), width="stretch", key=f"{key}.bars")
+        st.plotly_chart(cached_figure(metric_bars, rows, baseline=baseline.metrics), width="stretch", key=f"{key}.bars")
         if extra:
             fields = [(item.name, item.title + " ↑", f".{item.digits}f") for item in extra]
-            st.plotly_chart(score_bars(metric_rows(ok, baseline, extra), fields), width="stretch",
+            st.plotly_chart(cached_figure(score_bars, metric_rows(ok, baseline, extra), fields), width="stretch",
                             key=f"{key}.extra_bars")
     images = {}
     if reference is not None:
@@ -167,7 +167,7 @@ def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndar
     images[baseline.label] = baseline.image
     images.update({r.method.label: r.image for r in ok})
     st.markdown("**Synced zoom**: drag a box on any panel to zoom them all; double-click to reset.")
-    st.plotly_chart(synced_images(images), width="stretch", key=f"{key}.zoom")
+    st.plotly_chart(cached_figure(synced_images, images), width="stretch", key=f"{key}.zoom")
     st.markdown("**Before / after split**")
     names = list(images)
     c1, c2, c3 = st.columns([2, 2, 3])
@@ -176,6 +176,11 @@ def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndar
     position = c3.slider("Split position", 0.0, 1.0, 0.5, 0.01, key=f"{key}.split")
     width = int(min(768, max(512, images[left].shape[1])))
     st.image(split_view(images[left], images[right], position), caption=f"{left} | {right}", width=width)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _baseline_scores(key: str, metrics_name: str, _metrics, _reference: np.ndarray, _degraded: np.ndarray) -> dict:
+    return _metrics(_reference, _degraded)
 
 
 def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, baseline_label: str,
@@ -190,13 +195,15 @@ def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, 
     methods_key = f"{key}.methods"
     methods = pick_methods(task, defaults, key=methods_key)
     degraded = inputs[0]
-    baseline = Baseline(degraded, baseline_label,
-                        (metrics or quality)(reference, degraded) if reference is not None else {})
+    input_digest = digest(*[np.asarray(x) for x in inputs])
+    scorer = metrics or quality
+    baseline = Baseline(degraded, baseline_label, _baseline_scores(
+        input_digest + digest(reference), f"{scorer.__module__}.{scorer.__qualname__}", scorer, reference,
+        degraded) if reference is not None else {})
     if not methods:
         st.info("Choose at least one method to compare.")
         return []
     current = parameter_panels(methods)
-    input_digest = digest(*[np.asarray(x) for x in inputs])
     results = [run_method(m, inputs, current[m.key], reference=reference, metrics=metrics) for m in methods]
     for result in results:
         record(task.name, result, input_digest=input_digest, recipe=recipe)

@@ -5,9 +5,33 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
+import streamlit as st
 from plotly.subplots import make_subplots
 
-from core.image import to_uint8
+from core.image import digest, to_uint8
+
+
+def _fingerprint(value) -> str:
+    """A content key for figure inputs: arrays by their digest, containers item by item."""
+    if isinstance(value, np.ndarray):
+        return f"array:{digest(value)}"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k!r}:{_fingerprint(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_fingerprint(v) for v in value) + "]"
+    return repr(value)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _built(name: str, fingerprint: str, _builder, _args: tuple, _kwargs: dict) -> go.Figure:
+    return _builder(*_args, **_kwargs)
+
+
+def cached_figure(builder, *args, **kwargs) -> go.Figure:
+    """`builder(*args, **kwargs)`, built once per distinct input: building plotly figures is most of a rerun's
+    time. The figure is shared between reruns and sessions, so callers must not modify it."""
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    return _built(name, _fingerprint((args, kwargs)), builder, args, kwargs)
 
 
 def _display(image: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ from core.segmentation.overlay import colorize, draw_inputs, error_overlay, lege
 from ui.compare import parameter_panels, show_extras, pick_methods
 from ui.export import export_panel
 from ui.history import history_panel, record
-from ui.plots import agreement_heatmap, score_bars, synced_images
+from ui.plots import agreement_heatmap, cached_figure, score_bars, synced_images
 from ui.runner import RunResult, format_metric, run_method
 from ui.sweep import sweep_panel
 
@@ -138,21 +138,16 @@ def compare_tab(image: np.ndarray, results: list[RunResult], reference: np.ndarr
         return
     fields = ([("iou", "IoU ↑", ".3f"), ("dice", "Dice ↑", ".3f")] if reference is not None else []) + [
         ("segments", "Segments", ".0f"), ("seconds", "Time (s) ↓", ".3f")]
-    st.plotly_chart(score_bars(metric_rows(ok), fields), width="stretch", key=f"{key}.bars")
+    st.plotly_chart(cached_figure(score_bars, metric_rows(ok), fields), width="stretch", key=f"{key}.bars")
     maps = ({"Reference": reference} if reference is not None else {}) | {r.method.label: r.image for r in ok}
     if len(maps) >= 2:
-        st.plotly_chart(agreement_heatmap(pairwise_agreement(maps), list(maps)), width="stretch",
+        st.plotly_chart(cached_figure(agreement_heatmap, pairwise_agreement(maps), list(maps)), width="stretch",
                         key=f"{key}.agreement")
         st.caption("Agreement: IoU of the foregrounds for two masks; for label maps, the area-weighted best-match "
                    "IoU of their segments (1 = the same partition).")
     st.markdown("**Synced zoom**: drag a box on any panel to zoom them all; double-click to reset.")
     views = {r.method.label: view_of(image, r.image, None, VIEWS[0], background_label) for r in ok}
-    st.plotly_chart(_zoom_figure(digest(*views.values()), tuple(views), views), width="stretch", key=f"{key}.zoom")
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _zoom_figure(key: str, names: tuple[str, ...], _views: dict):
-    return synced_images(_views)  # the figure embeds every image: build it once per set of results
+    st.plotly_chart(cached_figure(synced_images, views), width="stretch", key=f"{key}.zoom")
 
 
 def _extras_recipe(extras: dict, auto: tuple[str, ...] = ()) -> str:
