@@ -2,14 +2,14 @@
 import numpy as np
 import streamlit as st
 
-from core.image import digest, to_gray
+from core.image import digest, fit_size, to_gray
 from core.registry import DEBLUR, methods_for
 from ui.cards import method_cards
 from ui.compare import compare_methods
 from ui.degrade_controls import blur_controls
 from ui.inputs import pick_image
 from ui.page import header
-from ui.plots import heatmap
+from ui.plots import cached_figure, heatmap
 
 DEFAULT_METHODS = ["pseudo_inverse", "wiener", "tikhonov_fft", "richardson_lucy"]
 
@@ -25,18 +25,22 @@ results = compare_methods(DEBLUR, (blurred.image, blurred.kernel), reference=sha
                           defaults=DEFAULT_METHODS, key="db")
 
 
-@st.cache_data(max_entries=24, show_spinner=False)
-def _spectrum(image_digest: str, _image: np.ndarray) -> np.ndarray:
+DISPLAY_SIDE = 256  # spectra are shown at this size at most: the charts stay light to send
+
+
+@st.cache_resource(max_entries=24, show_spinner=False)  # figures are shared, never modified
+def _spectrum_figure(image_digest: str, title: str, _image: np.ndarray):
     from core.deblur.fourier import spectrum_db
 
-    return spectrum_db(to_gray(_image))
+    return heatmap(fit_size(spectrum_db(to_gray(_image)), DISPLAY_SIDE)[0], title=title, height=320)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def _otf(kernel_digest: str, shape: tuple, _kernel: np.ndarray) -> np.ndarray:
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _otf_figure(kernel_digest: str, shape: tuple, _kernel: np.ndarray):
     from core.deblur.fourier import otf_magnitude
 
-    return 20 * np.log10(1e-3 + np.fft.fftshift(otf_magnitude(_kernel, shape)))
+    otf_db = 20 * np.log10(1e-3 + np.fft.fftshift(otf_magnitude(_kernel, shape)))
+    return heatmap(fit_size(otf_db.astype(np.float32), DISPLAY_SIDE)[0], title="PSF |H| (dB)", height=320)
 
 
 with st.expander("Spectra: image, PSF and result (log magnitude, centred)", expanded=False):
@@ -45,11 +49,10 @@ with st.expander("Spectra: image, PSF and result (log magnitude, centred)", expa
     shape = to_gray(sharp.image).shape
     c1, c2, c3 = st.columns(3)
     picked = c3.selectbox("Result", list(choices), index=len(choices) - 1, key="db.spectrum.pick")
-    c1.plotly_chart(heatmap(_spectrum(digest(sharp.image), sharp.image), title="Sharp image |F|", height=320),
-                    width="stretch", key="db.spectrum.sharp")
-    c2.plotly_chart(heatmap(_otf(digest(blurred.kernel), shape, blurred.kernel), title="PSF |H| (dB)", height=320),
-                    width="stretch", key="db.spectrum.otf")
-    c3.plotly_chart(heatmap(_spectrum(digest(choices[picked]), choices[picked]), title=f"{picked} |F|", height=320),
-                    width="stretch", key="db.spectrum.result")
-    st.plotly_chart(heatmap(blurred.kernel, title=f"PSF ({blurred.kernel.shape[0]}×{blurred.kernel.shape[1]})",
-                            colorscale="Inferno", height=300), key="db.psf")
+    c1.plotly_chart(_spectrum_figure(digest(sharp.image), "Sharp image |F|", sharp.image), width="stretch",
+                    key="db.spectrum.sharp")
+    c2.plotly_chart(_otf_figure(digest(blurred.kernel), shape, blurred.kernel), width="stretch", key="db.spectrum.otf")
+    c3.plotly_chart(_spectrum_figure(digest(choices[picked]), f"{picked} |F|", choices[picked]), width="stretch",
+                    key="db.spectrum.result")
+    st.plotly_chart(cached_figure(heatmap, blurred.kernel, colorscale="Inferno", height=300,
+                                  title=f"PSF ({blurred.kernel.shape[0]}×{blurred.kernel.shape[1]})"), key="db.psf")

@@ -15,7 +15,7 @@ from ui.export import export_panel
 from ui.history import history_panel, record
 from ui.params import param_widgets
 from ui.plots import cached_figure, heatmap, lines, metric_bars, score_bars, split_view, synced_images
-from ui.runner import RunResult, format_metric, run_method
+from ui.runner import RunResult, format_metric, inputs_digest, run_method
 from ui.sweep import sweep_panel
 
 
@@ -204,7 +204,9 @@ def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, 
         st.info("Choose at least one method to compare.")
         return []
     current = parameter_panels(methods)
-    results = [run_method(m, inputs, current[m.key], reference=reference, metrics=metrics) for m in methods]
+    digests = (inputs_digest(inputs), digest(reference))  # hashed once, not once per method
+    results = [run_method(m, inputs, current[m.key], reference=reference, metrics=metrics, digests=digests)
+               for m in methods]
     for result in results:
         record(task.name, result, input_digest=input_digest, recipe=recipe)
     results_grid(results, baseline, key=key, extra=extra_metrics)

@@ -84,15 +84,17 @@ def inputs_digest(inputs: tuple) -> str:
 
 def run_method(method: Method, inputs: tuple, params: dict[str, Any], *,
                reference: np.ndarray | None = None, show_progress: bool | None = None,
-               metrics: Callable[[np.ndarray | None, np.ndarray], dict] | None = None) -> RunResult:
+               metrics: Callable[[np.ndarray | None, np.ndarray], dict] | None = None,
+               digests: tuple[str, str] | None = None) -> RunResult:
     """Run a method through the cache; errors become a message, never an exception.
     `metrics(reference, result)` replaces PSNR/SSIM (`core.metrics.quality`) when given; it is part of
-    the cache key by its qualified name, so give different metrics different names."""
+    the cache key by its qualified name, so give different metrics different names.
+    `digests`: (inputs_digest(inputs), digest(reference)) when the caller has them already."""
     try:
         resolved = method.resolve(params)
     except (KeyError, ValueError) as exc:
         return RunResult(method, dict(params), None, 0.0, str(exc))
-    input_digest = inputs_digest(inputs)
+    input_digest, reference_digest = digests or (inputs_digest(inputs), digest(reference))
     show_progress = method.slow if show_progress is None else show_progress
     holder = st.empty() if show_progress else None
     progress = None
@@ -105,7 +107,7 @@ def run_method(method: Method, inputs: tuple, params: dict[str, Any], *,
             context.run(bar.progress, float(min(max(fraction, 0.0), 1.0)), text=text)
     try:
         output, seconds, error, metrics = _cached_run(
-            method.task.name, method.key, params_key(resolved), input_digest, digest(reference),
+            method.task.name, method.key, params_key(resolved), input_digest, reference_digest,
             method, tuple(inputs), reference, progress,
             "" if metrics is None else f"{metrics.__module__}.{metrics.__qualname__}", metrics)
     except Exception as exc:  # a bug in a method must not take the page down
