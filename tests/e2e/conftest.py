@@ -81,11 +81,13 @@ def page(browser):
 
 
 def wait_until_idle(page, settle: float = 1.5, timeout: float = 150) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running' widget for `settle` seconds)."""
+    """Wait until Streamlit has finished running the script: the app reports `notRunning` and shows no
+    'Running' widget, for `settle` seconds in a row."""
     page.wait_for_selector('[data-testid="stApp"]')
     deadline, quiet_since = time.time() + timeout, None
     while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        state = page.locator('[data-testid="stApp"]').first.get_attribute("data-test-script-state")
+        running = state != "notRunning" or page.locator('[data-testid="stStatusWidget"]').count() > 0
         if running:
             quiet_since = None
         elif quiet_since is None:
@@ -94,6 +96,13 @@ def wait_until_idle(page, settle: float = 1.5, timeout: float = 150) -> None:
             return
         time.sleep(0.25)
     raise AssertionError("The app kept running for too long.")
+
+
+def wait_for_text(page, text, timeout: float = 60_000):
+    """Wait until `text` (a string or a regex) is in the page; a slow host may still be sending it."""
+    locator = page.get_by_text(text)
+    locator.first.wait_for(state="attached", timeout=timeout)
+    return locator
 
 
 def assert_no_errors(page) -> None:
@@ -108,19 +117,6 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-def drag(page, points, steps: int = 8) -> None:
-    """Press the mouse at the first point, move through the others in small steps, release
-    (a freehand stroke or a rectangle on a drawable canvas). Points are page coordinates."""
-    page.mouse.move(*points[0])
-    page.mouse.down()
-    for (x0, y0), (x1, y1) in zip(points, points[1:]):
-        for step in range(1, steps + 1):
-            page.mouse.move(x0 + (x1 - x0) * step / steps, y0 + (y1 - y0) * step / steps)
-            page.wait_for_timeout(15)
-    page.mouse.up()
-    page.wait_for_timeout(500)
-
-
 def drag_through(page, points, *, steps: int = 8, pause_ms: int = 15) -> None:
     """Press the mouse at the first (x, y) page point, move through the others in small steps, release
     (a stroke in freedraw mode, a box in rect mode)."""
@@ -132,3 +128,10 @@ def drag_through(page, points, *, steps: int = 8, pause_ms: int = 15) -> None:
             page.wait_for_timeout(pause_ms)
     page.mouse.up()
     page.wait_for_timeout(500)
+
+
+def drag_on(page, canvas, fractions, *, steps: int = 8, pause_ms: int = 15) -> None:
+    """`drag_through` with the points given as (x, y) fractions of `canvas`'s box."""
+    box = canvas.bounding_box()
+    drag_through(page, [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in fractions],
+                 steps=steps, pause_ms=pause_ms)

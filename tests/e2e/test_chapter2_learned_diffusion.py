@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -37,7 +37,7 @@ def test_learned_page_trains_a_tiny_autoencoder(page, app_url):
         page.wait_for_timeout(1000)
     wait_until_idle(page)
     assert_no_errors(page)
-    assert page.get_by_text(re.compile("Model trained for 2 epochs")).count() > 0
+    wait_for_text(page, re.compile("Model trained for 2 epochs"))
     texts = page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
     assert any("Denoising autoencoder: PSNR" in t for t in texts), texts
     screenshot(page, "learned_restoration")

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import assert_no_errors, drag, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, drag_on, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -30,8 +30,7 @@ def _wait_for_metrics(page, count: int, *, other_than: list[str] | None = None, 
 
 def _stroke(page, canvas, start: tuple[float, float], end: tuple[float, float]) -> None:
     """A straight stroke between two points given as fractions of the canvas."""
-    box = canvas.bounding_box()
-    drag(page, [(box["x"] + box["width"] * x, box["y"] + box["height"] * y) for x, y in (start, end)], steps=12)
+    drag_on(page, canvas, (start, end), steps=12)
 
 
 def test_inpainting_defaults_show_whole_and_in_mask_scores(page, app_url):

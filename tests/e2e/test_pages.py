@@ -7,7 +7,7 @@ import pytest
 from core.registry import get_method
 from ui.degrade_controls import BLUR_LABELS
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +68,7 @@ def test_drawing_a_custom_kernel_changes_the_result(page, app_url):
     wait_until_idle(page)
     assert_no_errors(page)
     assert page.get_by_text("Using a Gaussian σ=2 kernel meanwhile").count() == 0
-    assert page.get_by_text(re.compile("drawn kernel")).count() > 0
+    wait_for_text(page, re.compile("drawn kernel"))
     after = _metric_texts(page)
     assert after != before, "drawing a kernel did not change the degraded input or its metrics"
     screenshot(page, "deblurring-custom-kernel")

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -48,7 +48,7 @@ def test_faces_page_detects_and_recognises(page, app_url):
     screenshot(page, "faces-recognition")
     page.get_by_role("tab", name=re.compile("NMF parts")).click()
     wait_until_idle(page)
-    assert page.get_by_text(re.compile(r"The 25 parts")).count() > 0
+    wait_for_text(page, re.compile(r"The 25 parts"))
     screenshot(page, "faces-nmf")
     page.get_by_role("tab", name=re.compile("Gabor bank")).click()
     wait_until_idle(page)
@@ -87,7 +87,7 @@ def test_marking_people_on_the_canvas_scores_the_detectors(page, app_url):
     page.wait_for_timeout(500)
     wait_until_idle(page)
     assert_no_errors(page)
-    assert page.get_by_text("1 person marked.").count() > 0
+    wait_for_text(page, "1 person marked.")
     scored = [t for t in _texts(page) if "recall" in t and re.match(r"\d+ (person|people)", t)]
     assert len(scored) == 3 and all("1 true" in t for t in scored), scored
     screenshot(page, "pedestrians-marked")

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, drag_on, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -14,19 +14,6 @@ CAPTION = re.compile(r"\d+ segments? · \d+\.\d+ s")
 def _result_captions(page) -> list[str]:
     texts = page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts()
     return [t for t in texts if CAPTION.search(t)]
-
-
-def _drag(page, canvas, start: tuple[float, float], end: tuple[float, float]) -> None:
-    box = canvas.bounding_box()
-    x0, y0 = box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1]
-    x1, y1 = box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1]
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    for step in range(1, 11):
-        page.mouse.move(x0 + (x1 - x0) * step / 10, y0 + (y1 - y0) * step / 10)
-        page.wait_for_timeout(30)
-    page.mouse.up()
-    page.wait_for_timeout(500)
 
 
 def _roi_text(page) -> str:
@@ -59,7 +46,7 @@ def test_thresholding_page_and_roi_rectangle(page, app_url):
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
     wait_until_idle(page)
-    _drag(page, canvas, (0.2, 0.2), (0.7, 0.6))
+    drag_on(page, canvas, ((0.2, 0.2), (0.7, 0.6)), steps=10, pause_ms=30)
     _settle(page, lambda: _roi_text(page) != before, timeout=30)
     assert_no_errors(page)
     after = _roi_text(page)
@@ -103,9 +90,9 @@ def test_drawing_mahalanobis_patches_gives_a_result(page, app_url):
     canvas = page.locator("canvas.upper-canvas >> visible=true").first
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
-    _drag(page, canvas, (0.05, 0.05), (0.2, 0.2))  # the dark background, top left
+    drag_on(page, canvas, ((0.05, 0.05), (0.2, 0.2)), steps=10, pause_ms=30)  # the dark background, top left
     wait_until_idle(page)
-    _drag(page, canvas, (0.3, 0.7), (0.45, 0.85))  # the orange suit
+    drag_on(page, canvas, ((0.3, 0.7), (0.45, 0.85)), steps=10, pause_ms=30)  # the orange suit
     _settle(page, lambda: len(_result_captions(page)) == 1, timeout=60)
     assert_no_errors(page)
     assert "draw one rectangle" not in errors()
