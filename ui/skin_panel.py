@@ -25,6 +25,14 @@ from core.skin import example_scribbles
 """
 
 
+def skin_scores(_scribbles, output) -> dict:
+    """The runner's metrics for a classifier: read from its output (scored on held-out strokes)."""
+    return {name: output.extras[name] for name in ("accuracy", "skin fraction")}
+
+
+skin_scores.takes_output = True
+
+
 def kit(image_code: str, image: np.ndarray, scribbles: np.ndarray) -> Kit:
     """History and Export for the classifiers: held-out accuracy, skin maps; the strokes as .npy when painted."""
     if np.array_equal(scribbles, example_scribbles(image.shape)):
@@ -35,7 +43,6 @@ def kit(image_code: str, image: np.ndarray, scribbles: np.ndarray) -> Kit:
     return Kit(recipe=f"{image_code}\n{strokes}", inputs=("image", "scribbles"), imports=IMPORTS,
                columns=(("accuracy", "held-out accuracy", "%.3f"), ("skin fraction", "skin fraction", "%.3f")),
                score_line='print(f"skin on {(result > 0.5).mean():.1%} of the image")',
-               derived=lambda r: {name: r.output.extras[name] for name in ("accuracy", "skin fraction")},
                files=files)
 
 
@@ -114,6 +121,7 @@ def skin_section() -> None:
         st.error(str(exc))
         return
     results = pick_and_run(SKIN, (image, scribbles), defaults=DEFAULTS, key=KEY, label="classifiers",
+                           reference=scribbles, metrics=skin_scores, scores=("accuracy",),
                            kit=kit(choice.code, image, scribbles))
     ok = [r for r in results if r.ok]
     columns = st.columns(max(1, min(4, len(results))))

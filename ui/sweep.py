@@ -14,7 +14,8 @@ from ui.runner import run_method
 SWEEP_POINTS = {1: 9, 2: 6}
 SCORE_TITLES = {"psnr": "PSNR (dB)", "ssim": "SSIM", "iou": "IoU", "dice": "Dice",
                 "psnr_mask": "PSNR in the mask (dB)", "ssim_mask": "SSIM in the mask",
-                "error_px": "error (px)", "mse": "MSE after", "seconds": "time (s)", "keypoints": "keypoints"}
+                "error_px": "error (px)", "mse": "MSE after", "seconds": "time (s)", "keypoints": "keypoints",
+                "accuracy": "held-out accuracy"}
 
 
 def _use_best(method: Method, params: dict, methods_key: str) -> None:

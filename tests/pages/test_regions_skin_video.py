@@ -96,6 +96,18 @@ def test_skin_classifiers_show_held_out_accuracy_from_the_example_strokes():
     assert len(_history(at, "held-out accuracy")) == 5
 
 
+def test_skin_sweep_scores_held_out_accuracy():
+    at = open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "96"})
+    at.selectbox(key="skin.sweep.method").set_value("decision_tree").run()
+    at.selectbox(key="skin.sweep.p1").set_value("max_depth").run()
+    at.button(key="skin.sweep.run").click().run()
+    assert not at.exception, at.exception
+    assert not errors(at), errors(at)
+    best = [s.value for s in at.success if s.value.startswith("Best held-out accuracy")]
+    assert best, [s.value for s in at.success]
+    assert 0.5 < float(re.search(r"([\d.]+)", best[0].split("accuracy")[1]).group(1)) <= 1
+
+
 def test_skin_without_strokes_shows_a_clear_message():
     at = open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "128"})
     at.sidebar.toggle(key="skin.example").set_value(False).run()
