@@ -5,11 +5,11 @@ can rely on one dtype, one range and one channel order.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import warnings
 
 import numpy as np
+import xxhash
 from PIL import Image, ImageOps
 
 MIN_SIDE = 8
@@ -93,8 +93,9 @@ def fit_size(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def digest(*arrays: np.ndarray | None) -> str:
-    """Content digest over bytes, shape and dtype: every pixel counts (unlike a sampled hash)."""
-    hasher = hashlib.blake2b(digest_size=16)
+    """Content digest over bytes, shape and dtype: every pixel counts (unlike a sampled hash). XXH3-128 is
+    non-cryptographic and about 50 times faster than blake2b, which matters: a rerun digests every image."""
+    hasher = xxhash.xxh3_128()
     for array in arrays:
         if array is None:
             hasher.update(b"none")

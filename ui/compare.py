@@ -13,6 +13,7 @@ from core.metrics import quality
 from core.registry import Method, Task, methods_for
 from ui.export import export_panel
 from ui.history import history_panel, record
+from ui.page import COMPARE, EXPORT, HISTORY, SWEEP, lazy_tabs
 from ui.params import param_widgets
 from ui.plots import cached_figure, heatmap, lines, metric_bars, score_bars, split_view, synced_images
 from ui.runner import RunResult, format_metric, inputs_digest, run_method
@@ -93,11 +94,13 @@ def _caption(metrics: dict, seconds: float | None, baseline: dict | None,
 def show_extras(result: RunResult, key: str) -> None:
     for name, value in result.output.extras.items():
         if isinstance(value, np.ndarray) and value.ndim == 2:
-            st.plotly_chart(heatmap(value, title=name, height=260), width="stretch", key=f"{key}.{name}")
+            st.plotly_chart(cached_figure(heatmap, value, title=name, height=260), width="stretch",
+                            key=f"{key}.{name}")
         elif isinstance(value, dict):
-            st.plotly_chart(lines(value, title=name, x_title="iteration"), width="stretch", key=f"{key}.{name}")
+            st.plotly_chart(cached_figure(lines, value, title=name, x_title="iteration"), width="stretch",
+                            key=f"{key}.{name}")
         elif isinstance(value, np.ndarray) and value.ndim == 1:
-            st.plotly_chart(lines({name: value}, title=name, x_title="iteration"), width="stretch",
+            st.plotly_chart(cached_figure(lines, {name: value}, title=name, x_title="iteration"), width="stretch",
                             key=f"{key}.{name}")
         elif isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[2] in (3, 4):  # an RGB image
             st.image(np.clip(value, 0, 1), caption=name, width="stretch")
@@ -210,22 +213,25 @@ def compare_methods(task: Task, inputs: tuple, *, reference: np.ndarray | None, 
     for result in results:
         record(task.name, result, input_digest=input_digest, recipe=recipe)
     results_grid(results, baseline, key=key, extra=extra_metrics)
-    compare, sweep, history, export = st.tabs([":material/bar_chart: Compare", ":material/tune: Sweep",
-                                                  ":material/history: History", ":material/download: Export"])
-    with compare:
-        compare_tab(results, baseline, reference, key=f"{key}.compare", extra=extra_metrics)
-    scores = ("psnr", "ssim") if len(extra_metrics) < 2 else tuple(item.name for item in extra_metrics[:2])
-    with sweep:
-        sweep_panel(methods, inputs, reference=reference, current=current, key=f"{key}.sweep",
-                    methods_key=methods_key, scores=scores, metrics=metrics)
-    with history:
+    compare, sweep, history, export = lazy_tabs([COMPARE, SWEEP, HISTORY, EXPORT], key=f"{key}.tab")
+    if compare.open:
+        with compare:
+            compare_tab(results, baseline, reference, key=f"{key}.compare", extra=extra_metrics)
+    if sweep.open:
+        scores = ("psnr", "ssim") if len(extra_metrics) < 2 else tuple(item.name for item in extra_metrics[:2])
+        with sweep:
+            sweep_panel(methods, inputs, reference=reference, current=current, key=f"{key}.sweep",
+                        methods_key=methods_key, scores=scores, metrics=metrics)
+    if history.open:
         columns = (("psnr", "PSNR", "%.2f"), ("ssim", "SSIM", "%.3f")) + tuple(
             (item.name, item.title, f"%.{item.digits}f") for item in extra_metrics)
-        history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
-                      columns=columns)
-    with export:
-        export_panel(task.name, results, metric_rows(results, baseline, extra_metrics), recipe,
-                     inputs=_input_names(task), has_reference=reference is not None, key=f"{key}.export")
+        with history:
+            history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
+                          columns=columns)
+    if export.open:
+        with export:
+            export_panel(task.name, results, metric_rows(results, baseline, extra_metrics), recipe,
+                         inputs=_input_names(task), has_reference=reference is not None, key=f"{key}.export")
     return results
 
 

@@ -23,6 +23,7 @@ from core.registry import Method, Task
 from ui.compare import parameter_panels, pick_methods, result_cells
 from ui.export import export_panel
 from ui.history import history_panel, record
+from ui.page import EXPORT, HISTORY, SWEEP, lazy_tabs
 from ui.runner import RunResult, inputs_digest, run_method
 from ui.sweep import SCORE_TITLES, sweep_panel
 
@@ -155,22 +156,23 @@ def comparison_tabs(chosen: Chosen, *, recipe: str, inputs: tuple[str, ...]) -> 
     input_digest = inputs_digest(chosen.inputs)
     for result in chosen.results:
         record(task, result, input_digest=input_digest, recipe=recipe)
-    sweep, history, export = st.tabs([":material/tune: Sweep", ":material/history: History",
-                                      ":material/download: Export"])
-    with sweep:
-        if scoring.note:
-            st.caption(scoring.note)
-        sweep_panel(chosen.methods, chosen.inputs, reference=scoring.reference, current=chosen.current,
-                    key=f"{key}.sweep", methods_key=methods_key, scores=scoring.scores, metrics=scoring.metrics)
-    with history:
-        history_panel(task, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
-                      columns=scoring.columns)
-    with export:
-        rows = [dict(method=r.method.label, **r.metrics, seconds=r.seconds if r.ok else None, params=str(r.params),
-                     error=r.error or "") for r in chosen.results]
-        export_panel(task, chosen.results, rows, recipe, inputs=inputs, has_reference=scoring.has_reference,
-                     key=f"{key}.export", imports=scoring.imports, score_line=scoring.score_line)
-
+    sweep, history, export = lazy_tabs([SWEEP, HISTORY, EXPORT], key=f"{key}.tab")
+    if sweep.open:
+        with sweep:
+            if scoring.note:
+                st.caption(scoring.note)
+            sweep_panel(chosen.methods, chosen.inputs, reference=scoring.reference, current=chosen.current,
+                        key=f"{key}.sweep", methods_key=methods_key, scores=scoring.scores, metrics=scoring.metrics)
+    if history.open:
+        with history:
+            history_panel(task, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
+                          columns=scoring.columns)
+    if export.open:
+        with export:
+            rows = [dict(method=r.method.label, **r.metrics, seconds=r.seconds if r.ok else None,
+                         params=str(r.params), error=r.error or "") for r in chosen.results]
+            export_panel(task, chosen.results, rows, recipe, inputs=inputs, has_reference=scoring.has_reference,
+                         key=f"{key}.export", imports=scoring.imports, score_line=scoring.score_line)
 
 def detection_scores(result: RunResult, truth: np.ndarray | None) -> dict:
     if not result.ok:

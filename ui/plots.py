@@ -92,8 +92,15 @@ def metric_bars(rows: list[dict], *, baseline: dict | None = None) -> go.Figure:
     return fig
 
 
-def heatmap(array: np.ndarray, *, title: str = "", colorscale: str = "Viridis", height: int = 300) -> go.Figure:
-    fig = go.Figure(go.Heatmap(z=np.asarray(array), colorscale=colorscale))
+def heatmap(array: np.ndarray, *, title: str = "", colorscale: str = "Viridis", height: int = 300,
+            max_side: int = 256) -> go.Figure:
+    """A 2-D map, sent at most `max_side` px on its longer side (every `step`-th pixel; the axes keep
+    source-pixel coordinates): a full 512² map would make each rerun serialise 262,144 numbers."""
+    array = np.asarray(array)
+    step = max(1, -(-max(array.shape) // max_side))
+    z = array[::step, ::step]
+    x, y = np.arange(0, array.shape[1], step), np.arange(0, array.shape[0], step)
+    fig = go.Figure(go.Heatmap(z=z, x=x, y=y, colorscale=colorscale))
     fig.update_yaxes(autorange="reversed", scaleanchor="x")
     fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40 if title else 10, b=10))
     return fig

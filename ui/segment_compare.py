@@ -27,6 +27,7 @@ from core.segmentation.overlay import colorize, draw_inputs, error_overlay, lege
 from ui.compare import parameter_panels, show_extras, pick_methods
 from ui.export import export_panel
 from ui.history import history_panel, record
+from ui.page import COMPARE, EXPORT, HISTORY, SWEEP, lazy_tabs
 from ui.plots import agreement_heatmap, cached_figure, score_bars, synced_images
 from ui.runner import RunResult, format_metric, run_method
 from ui.sweep import sweep_panel
@@ -204,23 +205,26 @@ def compare_segmentations(task: Task, image: np.ndarray, *, extras: dict | None 
         record(task.name, result, input_digest=input_digest, recipe=full_recipe)
     results_grid(image, results, extras=extras, reference=reference, view=view, background_label=background_label,
                  key=key)
-    compare, sweep, history, export = st.tabs([":material/bar_chart: Compare", ":material/tune: Sweep",
-                                                  ":material/history: History", ":material/download: Export"])
-    with compare:
-        compare_tab(image, results, reference, background_label=background_label, key=f"{key}.compare")
-    with sweep:
-        runnable = [m for m in methods if m.key in inputs]
-        sweep_panel(runnable, inputs, reference=reference, current=current, key=f"{key}.sweep",
-                    methods_key=methods_key, scores=("iou", "dice"), metrics=segmentation_scores)
-    with history:
-        history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
-                      columns=HISTORY_COLUMNS)
-    with export:
-        if extras.get("scribbles") is not None and "scribbles" not in auto:
-            st.download_button("Scribbles (.npy)", npy_bytes(extras["scribbles"]), file_name="scribbles.npy",
-                               key=f"{key}.npy", icon=":material/brush:")
-        names = {m.key: ("image",) + tuple(NEEDS[n].source for n in m.needs) for m in methods}
-        export_panel(task.name, results, metric_rows(results), full_recipe, inputs=names,
-                     has_reference=reference is not None, key=f"{key}.export", png=_mask_png, imports=IMPORTS,
-                     score_line=SCORE_LINE)
+    compare, sweep, history, export = lazy_tabs([COMPARE, SWEEP, HISTORY, EXPORT], key=f"{key}.tab")
+    if compare.open:
+        with compare:
+            compare_tab(image, results, reference, background_label=background_label, key=f"{key}.compare")
+    if sweep.open:
+        with sweep:
+            runnable = [m for m in methods if m.key in inputs]
+            sweep_panel(runnable, inputs, reference=reference, current=current, key=f"{key}.sweep",
+                        methods_key=methods_key, scores=("iou", "dice"), metrics=segmentation_scores)
+    if history.open:
+        with history:
+            history_panel(task.name, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
+                          columns=HISTORY_COLUMNS)
+    if export.open:
+        with export:
+            if extras.get("scribbles") is not None and "scribbles" not in auto:
+                st.download_button("Scribbles (.npy)", npy_bytes(extras["scribbles"]), file_name="scribbles.npy",
+                                   key=f"{key}.npy", icon=":material/brush:")
+            names = {m.key: ("image",) + tuple(NEEDS[n].source for n in m.needs) for m in methods}
+            export_panel(task.name, results, metric_rows(results), full_recipe, inputs=names,
+                         has_reference=reference is not None, key=f"{key}.export", png=_mask_png, imports=IMPORTS,
+                         score_line=SCORE_LINE)
     return results

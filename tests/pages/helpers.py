@@ -66,3 +66,12 @@ def caption_numbers(caption: str) -> dict:
         if found:
             out[name.lower()] = float(found.group(1))
     return out
+
+
+def open_tab(at: AppTest, key: str, name: str) -> AppTest:
+    """Open the lazy tab (ui.page.lazy_tabs) under `key` whose label ends with `name`, and rerun."""
+    from ui.page import COMPARE, EXPORT, HISTORY, SWEEP
+
+    label = next(label for label in (COMPARE, SWEEP, HISTORY, EXPORT) if label.endswith(name))
+    at.session_state[key] = label
+    return at.run()

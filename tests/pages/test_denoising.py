@@ -3,7 +3,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from tests.pages.helpers import errors, metric_captions, open_page
+from tests.pages.helpers import errors, metric_captions, open_page, open_tab
 
 PAGE = "pages/denoising.py"
 SMALL = {"dn.max_side": "128"}
@@ -62,7 +62,7 @@ def _png(array):
 
 
 def test_sweep_marks_the_best_point_and_history_records_runs():
-    at = open_page(PAGE, SMALL)
+    at = open_tab(open_page(PAGE, SMALL), "dn.tab", "Sweep")
     at.selectbox(key="dn.sweep.method").set_value("tv_chambolle").run()
     at.selectbox(key="dn.sweep.p1").set_value("weight").run()
     at.button(key="dn.sweep.run").click().run()
@@ -70,6 +70,8 @@ def test_sweep_marks_the_best_point_and_history_records_runs():
     assert any("Best PSNR" in s.value for s in at.success)
     at.button(key="dn.sweep.use").click().run()
     assert not at.exception
+    assert not at.dataframe  # hidden tabs are not drawn
+    open_tab(at, "dn.tab", "History")
     assert len(at.dataframe) >= 1  # the history table
 
 

@@ -4,7 +4,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from tests.pages.helpers import errors, metric_captions, open_page
+from tests.pages.helpers import errors, metric_captions, open_page, open_tab
 
 PAGE = "pages/inpainting.py"
 SMALL = {"inp.max_side": "128"}
@@ -101,13 +101,13 @@ def test_upload_mode_and_bad_uploaded_masks():
 
 
 def test_sweep_scores_inside_the_mask_and_history_keeps_mask_scores():
-    at = open_page(PAGE, SMALL)
+    at = open_tab(open_page(PAGE, SMALL), "inp.tab", "Sweep")
     at.selectbox(key="inp.sweep.method").set_value("telea").run()
     at.selectbox(key="inp.sweep.p1").set_value("radius").run()
     at.button(key="inp.sweep.run").click().run()
     assert not at.exception
     assert any("Best PSNR in the mask" in s.value for s in at.success), [s.value for s in at.success]
-    history = at.dataframe[0].value
+    history = open_tab(at, "inp.tab", "History").dataframe[0].value
     assert {"Mask PSNR (dB)", "Mask SSIM"} <= set(history.columns)
     assert history["Mask PSNR (dB)"].notna().all()
 

@@ -1,4 +1,4 @@
-from tests.pages.helpers import errors, open_page
+from tests.pages.helpers import errors, open_page, open_tab
 
 PAGE = "pages/interactive_segmentation.py"
 SMALL = {"is.max_side": "128"}
@@ -59,7 +59,7 @@ def test_a_sample_without_ground_truth_shows_counts_only():
 
 
 def test_sweep_scores_iou():
-    at = open_page(PAGE, dict(SMALL, **{"is.methods": ["Random walker (scikit-image)"]}))
+    at = open_tab(open_page(PAGE, dict(SMALL, **{"is.methods": ["Random walker (scikit-image)"]})), "is.tab", "Sweep")
     at.selectbox(key="is.sweep.p1").set_value("beta").run()
     at.button(key="is.sweep.run").click().run()
     assert not at.exception
@@ -69,6 +69,7 @@ def test_sweep_scores_iou():
 def test_export_snippet_reproduces_the_score(capsys):
     at = open_page(PAGE, dict(SMALL, **{"is.methods": ["GrabCut (OpenCV)"]}))
     shown = scores(at)[0].split(" · ")[0].replace("*", "")  # "IoU 0.9xx"
+    open_tab(at, "is.tab", "Export")
     code = [c.value for c in at.code if "get_method('segment', 'grabcut')" in c.value]
     assert code, [c.value[:80] for c in at.code]
     capsys.readouterr()

@@ -1,7 +1,7 @@
 """Panorama page: synthetic views stitched in both modes with a measured seam error; the other inputs."""
 import re
 
-from tests.pages.helpers import errors, image_captions, open_page
+from tests.pages.helpers import errors, image_captions, open_page, open_tab
 
 PAGE = "pages/panorama.py"
 SMALL = {"pano.max_side": "256"}
@@ -21,7 +21,9 @@ def test_defaults_stitch_three_views_with_a_small_error_in_both_modes():
     seams = _seam_errors(at)
     assert len(seams) == 2 and all(e < 0.04 for e in seams), seams
     assert len(at.get("plotly_chart")) >= 1
-    assert len(at.get("download_button")) >= 2 + 1 + 2  # one per panorama; the Export tab: CSV and PNGs
+    assert len(at.get("download_button")) == 2  # one per panorama
+    open_tab(at, "pano.tab", "Export")
+    assert len(at.get("download_button")) >= 2 + 1 + 2  # and the Export tab's CSV and PNGs
 
 
 def test_a_stitcher_failure_is_a_sentence_in_its_cell():
@@ -74,12 +76,13 @@ def test_sweep_history_and_export_score_the_seams():
     at = open_page(PAGE, SMALL)
     labels = [t.label for t in at.tabs]
     assert all(any(name in label for label in labels) for name in ("Sweep", "History", "Export")), labels
-    history = at.dataframe[0].value
+    history = open_tab(at, "pano.tab", "History").dataframe[0].value
     assert len(history) == 2 and (history["seam error"] < 0.04).all(), history
     assert (history["coverage"] > 0.5).all() and (history["images joined"] == 3).all()
     at.multiselect(key="pano.methods").set_value(["stitcher_scans"]).run()
-    at.button(key="pano.sweep.run").click().run()
+    assert len(at.dataframe[0].value) == 2  # history keeps both runs after the method change
+    open_tab(at, "pano.tab", "Sweep").button(key="pano.sweep.run").click().run()
     assert not at.exception, at.exception
     assert any(s.value.startswith("Best seam PSNR") for s in at.success), [s.value for s in at.success]
-    assert len(at.dataframe[0].value) == 2  # history keeps both runs after the method change
+    open_tab(at, "pano.tab", "Export")
     assert any("camera_views(image, count=3" in c.value for c in at.code)

@@ -1,7 +1,7 @@
 """Pedestrian page: HOG and Haar side by side on the synthetic street with precision/recall; other scenes."""
 import re
 
-from tests.pages.helpers import errors, image_captions, open_page
+from tests.pages.helpers import errors, image_captions, open_page, open_tab
 
 PAGE = "pages/pedestrians.py"
 STREET = {"ped.max_side": "384"}
@@ -67,11 +67,12 @@ def test_sweep_history_and_export_score_the_detectors_against_the_true_boxes():
     at = open_page(PAGE, {"ped.max_side": "256"})
     labels = _tab_labels(at)
     assert all(any(name in label for label in labels) for name in ("Sweep", "History", "Export")), labels
-    history = at.dataframe[0].value
+    history = open_tab(at, "ped.tab", "History").dataframe[0].value
     assert len(history) == 3 and {"F1", "precision", "recall", "detections"} <= set(history.columns)
     assert history["F1"].iloc[0] == 1.0  # HOG finds the four people of the default street
-    at.selectbox(key="ped.sweep.method").set_value("haar_body").run()
+    open_tab(at, "ped.tab", "Sweep").selectbox(key="ped.sweep.method").set_value("haar_body").run()
     at.button(key="ped.sweep.run").click().run()
     assert not at.exception, at.exception
     assert any(s.value.startswith("Best F1") for s in at.success), [s.value for s in at.success]
+    open_tab(at, "ped.tab", "Export")
     assert any("street_scene(256" in c.value for c in at.code)  # the export snippet rebuilds the street
