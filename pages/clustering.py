@@ -9,6 +9,7 @@ from ui.canvas import rects_canvas
 from ui.cards import method_cards
 from ui.inputs import pick_image
 from ui.page import header
+from ui.plots import cached_figure
 from ui.segment_compare import compare_segmentations
 from ui.segment_inputs import reference_mask
 from ui.segment_views import cluster_composition, cluster_scatter, mean_colour_row
@@ -46,11 +47,11 @@ ok = [r for r in results if r.ok]
 if ok:
     st.subheader("Cluster colours and sizes")
     st.caption("Each bar segment is one cluster, drawn in its mean colour, as wide as its share of the image.")
-    st.plotly_chart(cluster_composition(image, ok), width="stretch", key="cl.composition")
+    maps = {r.method.label: r.image for r in ok}
+    st.plotly_chart(cached_figure(cluster_composition, image, maps), width="stretch", key="cl.composition")
     mean_colour_row(image, ok)
     with st.expander("Clusters in the Lab a–b colour plane (book Figure 3.15)", icon=":material/bubble_chart:"):
-        names = {r.method.label: r for r in ok}
-        chosen = st.selectbox("Method", list(names), key="cl.scatter")
-        st.plotly_chart(cluster_scatter(image, names[chosen].image), width="stretch", key="cl.scatter.chart")
+        chosen = st.selectbox("Method", list(maps), key="cl.scatter")
+        st.plotly_chart(cached_figure(cluster_scatter, image, maps[chosen]), width="stretch", key="cl.scatter.chart")
         st.caption("A random sample of 3000 pixels. Clusters that look split in a–b are told apart by lightness "
                    "L (or by position with a +xy feature space).")

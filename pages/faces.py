@@ -12,6 +12,7 @@ from ui.face_panels import (example_zip, gabor_panel, identity_overview, nmf_pan
                             synthetic_set, zip_set)
 from ui.inputs import pick_image
 from ui.page import header
+from ui.plots import cached_figure
 
 header("Faces", "Detect faces and eyes, identify people from held-out photos, and look at faces through NMF "
        "parts and Gabor filters.", "Chapter 6 (§6.2–6.4)")
@@ -55,7 +56,7 @@ with detect:
                           scoring=box_scoring(None))
     rows = detection_grid(chosen.results, nouns=("face", "faces"))
     if rows:
-        st.plotly_chart(count_time_bars(rows), width="stretch", key="fc.det.bars")
+        st.plotly_chart(cached_figure(count_time_bars, rows), width="stretch", key="fc.det.bars")
     comparison_tabs(chosen, recipe=choice.code, inputs=("image",))
 
 with recognise:

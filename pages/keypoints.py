@@ -9,6 +9,7 @@ from ui.export import export_panel
 from ui.inputs import pick_image
 from ui.keypoint_views import counts_chart, detector_grid, harris_probe, repeatability_panel, subpixel_panel
 from ui.page import header
+from ui.plots import cached_figure
 from ui.runner import run_method
 from ui.sweep_history import KEYPOINT_SCORES, keypoint_scores, sweep_history
 
@@ -34,7 +35,7 @@ chart, probe, subpixel, repeat, sweep, history, export = st.tabs([
     ":material/center_focus_strong: Sub-pixel accuracy", ":material/repeat: Repeatability",
     ":material/tune: Sweep", ":material/history: History", ":material/download: Export"])
 with chart:
-    st.plotly_chart(counts_chart(results), width="stretch", key="kp.counts")
+    st.plotly_chart(cached_figure(counts_chart, results), width="stretch", key="kp.counts")
 with probe:
     harris_params = current.get("harris") or {"block_size": 2, "ksize": 3, "k": 0.04}
     st.caption("Uses the Harris detector's block size, aperture and k" +

@@ -15,7 +15,7 @@ from ui.compare import pick_methods
 from ui.degrade_controls import noise_controls
 from ui.inputs import pick_image
 from ui.page import header
-from ui.plots import metric_bars, synced_images
+from ui.plots import cached_figure, metric_bars, synced_images
 from ui.runner import format_metric, run_method
 from ui.training import training_monitor
 
@@ -159,12 +159,12 @@ baseline = quality(clean.image, noisy.image)
 if not learned:
     st.info("Train the autoencoder (or load a model) to add it to this comparison.")
 if rows:
-    st.plotly_chart(metric_bars(rows, baseline=baseline), width="stretch", key="lr.bars")
+    st.plotly_chart(cached_figure(metric_bars, rows, baseline=baseline), width="stretch", key="lr.bars")
     st.markdown(" · ".join(f"{r['method']}: PSNR **{format_metric(r['psnr'], ' dB')}**, SSIM "
                            f"**{format_metric(r['ssim'], digits=3)}**" for r in rows))
     images = {"Noisy input": noisy.image, **{label: image for label, (image, _) in learned.items()},
               **{r.method.label: r.image for r in results if r.ok}}
-    st.plotly_chart(synced_images(images, columns=4), width="stretch", key="lr.zoom")
+    st.plotly_chart(cached_figure(synced_images, images, columns=4), width="stretch", key="lr.zoom")
 for r in results:
     if not r.ok:
         st.error(f"**{r.method.label}**: {r.error}")

@@ -9,6 +9,7 @@ from ui.cards import method_cards
 from ui.detections import box_scoring, comparison_tabs, count_time_bars, detection_grid, run_compared
 from ui.inputs import pick_image
 from ui.page import header
+from ui.plots import cached_figure
 
 header("Pedestrian detection", "HOG + linear SVM against Haar cascades: boxes, counts and run times side by side.",
        "Chapter 6 (§6.5)")
@@ -64,8 +65,8 @@ chosen = run_compared(DETECT_PEOPLE, (image,), ["hog_svm", "hog_daimler", "haar_
                       scoring=box_scoring(truth))
 rows = detection_grid(chosen.results, truth=truth, nouns=("person", "people"))
 if rows:
-    st.plotly_chart(count_time_bars(rows, truth_count=None if truth is None else len(truth)), width="stretch",
-                    key="ped.bars")
+    st.plotly_chart(cached_figure(count_time_bars, rows, truth_count=None if truth is None else len(truth)),
+                    width="stretch", key="ped.bars")
 comparison_tabs(chosen, recipe=recipe, inputs=("image",))
 
 

@@ -7,6 +7,7 @@ from ui.compare import parameter_panels, pick_methods
 from ui.export import export_panel
 from ui.inputs import pick_image
 from ui.page import header
+from ui.plots import cached_figure
 from ui.registration_extras import channel_panel, voxelmorph_panel
 from ui.registration_views import (deformation_panel, error_chart, matches_panel, metric_rows, moving_controls,
                                    overlay_panel, results_grid)
@@ -44,7 +45,7 @@ with tabs[1]:
 with tabs[2]:
     deformation_panel(fixed, moving.image, results, moving.truth, key="rg.field")
 with tabs[3]:
-    st.plotly_chart(error_chart(results, moving.truth), width="stretch", key="rg.chart")
+    st.plotly_chart(cached_figure(error_chart, results, moving.truth), width="stretch", key="rg.chart")
 sweep_history(tabs[4], tabs[5], REGISTER.name, methods, (fixed, moving.image), results, reference=fixed,
               current=current, metrics=scores, recipe=f"{fixed_choice.code}\n{moving.code}",
               methods_key=f"rg.methods.{group}", key="rg", **registration_settings(moving.truth))

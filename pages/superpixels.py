@@ -6,6 +6,7 @@ from core.registry import SUPERPIXELS, methods_for
 from ui.cards import method_cards
 from ui.inputs import pick_image
 from ui.page import header
+from ui.plots import cached_figure
 from ui.segment_compare import compare_segmentations
 from ui.segment_inputs import reference_mask
 from ui.segment_views import mean_colour_row, segment_size_histogram
@@ -30,4 +31,5 @@ results = compare_segmentations(SUPERPIXELS, image, reference=reference,
 if any(r.ok for r in results):
     st.subheader("Segments in their mean colour")
     mean_colour_row(image, results, what="segment")
-    st.plotly_chart(segment_size_histogram(results), width="stretch", key="sp.sizes")
+    maps = {r.method.label: r.image for r in results if r.ok}
+    st.plotly_chart(cached_figure(segment_size_histogram, maps), width="stretch", key="sp.sizes")

@@ -7,6 +7,7 @@ from core.threshold import GLOBAL_METHODS, shade
 from ui.cards import method_cards
 from ui.inputs import pick_image
 from ui.page import header
+from ui.plots import cached_figure
 from ui.segment_compare import compare_segmentations
 from ui.segment_inputs import reference_mask
 from ui.segment_views import bit_plane_panel, slicing_panel, threshold_histogram
@@ -42,7 +43,8 @@ with thresholds:
                                     recipe="\n".join(x for x in (recipe, reference_code) if x),
                                     defaults=DEFAULT_METHODS, key="th")
     if any(r.ok and "threshold" in r.output.extras for r in results):
-        st.plotly_chart(threshold_histogram(image, results), width="stretch", key="th.histogram")
+        st.plotly_chart(cached_figure(threshold_histogram, image, results), width="stretch",
+                        key="th.histogram")
     else:
         st.info("Pick a global method (" + ", ".join(GLOBAL_METHODS) + ") to see its threshold on the histogram.")
 with slicing:

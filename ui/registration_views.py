@@ -11,6 +11,7 @@ import streamlit as st
 from core.image import decode_image, digest, prepare, to_gray, to_rgb
 from core.registration.synthetic import KINDS, Truth, make_pair, similarity
 from ui.inputs import UPLOAD_TYPES
+from ui.plots import _display, cached_figure, lines
 from ui.runner import RunResult
 
 
@@ -162,19 +163,20 @@ def matches_panel(results: list[RunResult]) -> None:
                  f"{e['match_count']} matches, {e['inlier_count']} inliers (green); outliers red. Fixed left.")
 
 
-def field_figure(image: np.ndarray, field: np.ndarray, *, lines: int = 16, title: str = "") -> go.Figure:
+def field_figure(image: np.ndarray, field: np.ndarray, *, grid_lines: int = 16, title: str = "") -> go.Figure:
     """The deformed grid x + field(x) drawn over the fixed image."""
-    from ui.plots import _display
-
     height, width = field.shape[:2]
     fig = go.Figure(go.Image(z=_display(image)))
-    step = max(1, max(height, width) // lines)
+    step = max(1, max(height, width) // grid_lines)
+    xs, ys = [], []  # every grid line in one trace, separated by NaN gaps (one trace per line is slow to send)
     for y in range(0, height, step):
-        fig.add_trace(go.Scatter(x=np.arange(width) + field[y, :, 0], y=y + field[y, :, 1], mode="lines",
-                                 line=dict(color="#ffb000", width=1), hoverinfo="skip", showlegend=False))
+        xs += [np.arange(width) + field[y, :, 0], [np.nan]]
+        ys += [y + field[y, :, 1], [np.nan]]
     for x in range(0, width, step):
-        fig.add_trace(go.Scatter(x=x + field[:, x, 0], y=np.arange(height) + field[:, x, 1], mode="lines",
-                                 line=dict(color="#ffb000", width=1), hoverinfo="skip", showlegend=False))
+        xs += [x + field[:, x, 0], [np.nan]]
+        ys += [np.arange(height) + field[:, x, 1], [np.nan]]
+    fig.add_trace(go.Scatter(x=np.concatenate(xs), y=np.concatenate(ys), mode="lines", connectgaps=False,
+                             line=dict(color="#ffb000", width=1), hoverinfo="skip", showlegend=False))
     fig.update_xaxes(visible=False, range=[0, width])
     fig.update_yaxes(visible=False, range=[height, 0], scaleanchor="x")
     fig.update_layout(height=420, margin=dict(l=5, r=5, t=30, b=5), title=title)
@@ -190,10 +192,11 @@ def deformation_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunRe
     result = ok[name]
     field = result.output.extras["field"]
     left, right = st.columns(2)
-    left.plotly_chart(field_figure(fixed, field, title=f"{name}: estimated field (grid x + u(x))"),
+    left.plotly_chart(cached_figure(field_figure, fixed, field, title=f"{name}: estimated field (grid x + u(x))"),
                       width="stretch", key=f"{key}.est")
     if truth is not None:
-        right.plotly_chart(field_figure(fixed, truth.field, title="True field"), width="stretch", key=f"{key}.true")
+        right.plotly_chart(cached_figure(field_figure, fixed, truth.field, title="True field"), width="stretch",
+                           key=f"{key}.true")
     a, b, c = st.columns(3)
     gray_fixed = to_gray(fixed)
     a.image(np.clip(0.5 + (to_gray(moving) - gray_fixed), 0, 1), caption="Difference before (moving − fixed)",
@@ -207,7 +210,5 @@ def deformation_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunRe
                 caption=f"|estimated − true field|, white = {top:.2f} px or more")
     curve = result.output.extras.get("metric_curve")
     if curve is not None and len(curve):
-        from ui.plots import lines
-
-        st.plotly_chart(lines({"metric": curve}, title="Metric per iteration", x_title="iteration"),
+        st.plotly_chart(cached_figure(lines, {"metric": curve}, title="Metric per iteration", x_title="iteration"),
                         width="stretch", key=f"{key}.curve")

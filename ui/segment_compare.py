@@ -142,13 +142,17 @@ def compare_tab(image: np.ndarray, results: list[RunResult], reference: np.ndarr
     st.plotly_chart(cached_figure(score_bars, metric_rows(ok), fields), width="stretch", key=f"{key}.bars")
     maps = ({"Reference": reference} if reference is not None else {}) | {r.method.label: r.image for r in ok}
     if len(maps) >= 2:
-        st.plotly_chart(cached_figure(agreement_heatmap, pairwise_agreement(maps), list(maps)), width="stretch",
-                        key=f"{key}.agreement")
+        st.plotly_chart(cached_figure(agreement_figure, maps), width="stretch", key=f"{key}.agreement")
         st.caption("Agreement: IoU of the foregrounds for two masks; for label maps, the area-weighted best-match "
                    "IoU of their segments (1 = the same partition).")
     st.markdown("**Synced zoom**: drag a box on any panel to zoom them all; double-click to reset.")
     views = {r.method.label: view_of(image, r.image, None, VIEWS[0], background_label) for r in ok}
     st.plotly_chart(cached_figure(synced_images, views), width="stretch", key=f"{key}.zoom")
+
+
+def agreement_figure(maps: dict[str, np.ndarray]):
+    """The pairwise-agreement heatmap of {label: result} (computed with the figure, so cached with it)."""
+    return agreement_heatmap(pairwise_agreement(maps), list(maps))
 
 
 def _extras_recipe(extras: dict, auto: tuple[str, ...] = ()) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 
 from core import threshold as th
 from core.clustering import cluster_table, mean_colour_image
-from core.image import to_gray
+from core.image import digest, to_gray
 from core.metrics import psnr
 from ui.canvas import rect_canvas
 from ui.runner import RunResult
@@ -97,20 +97,19 @@ def bit_plane_panel(image: np.ndarray, *, key: str) -> None:
     c2.metric("Bits kept per pixel", f"{len(keep)} of 8")
 
 
-def cluster_composition(image: np.ndarray, results: list[RunResult], *, max_clusters: int = 12) -> go.Figure:
-    """One stacked bar per method: each cluster's share of the image, drawn in the cluster's mean colour."""
+def cluster_composition(image: np.ndarray, maps: dict[str, np.ndarray], *, max_clusters: int = 12) -> go.Figure:
+    """One stacked bar per method ({label: label map}): each cluster's share of the image, drawn in the
+    cluster's mean colour."""
     fig = go.Figure()
-    for result in results:
-        if not result.ok:
-            continue
-        rows = cluster_table(image, result.image)
+    for name, labels in maps.items():
+        rows = cluster_table(image, labels)
         for row in rows[:max_clusters]:
-            fig.add_trace(go.Bar(y=[result.method.label], x=[100 * row["share"]], orientation="h",
+            fig.add_trace(go.Bar(y=[name], x=[100 * row["share"]], orientation="h",
                                  marker=dict(color=row["colour"], line=dict(color="#333", width=0.5)),
                                  showlegend=False, text=f"{row['pixels']} px" if row["share"] > 0.06 else "",
                                  hovertemplate=f"cluster {row['label']} · {row['colour']}<br>{row['pixels']} px "
                                                f"({100 * row['share']:.1f} %)<extra></extra>"))
-    fig.update_layout(barmode="stack", height=90 + 45 * max(1, len(results)), xaxis_title="share of the image (%)",
+    fig.update_layout(barmode="stack", height=90 + 45 * max(1, len(maps)), xaxis_title="share of the image (%)",
                       margin=dict(l=10, r=10, t=10, b=10),
                       xaxis_range=[0, 100])
     fig.update_yaxes(autorange="reversed")
@@ -121,17 +120,23 @@ def mean_colour_row(image: np.ndarray, results: list[RunResult], *, what: str = 
     """Each result with every segment painted in its mean colour (a posterised view of the partition)."""
     ok = [r for r in results if r.ok]
     for col, result in zip(st.columns(max(1, len(ok))), ok):
-        col.image(mean_colour_image(image, np.maximum(result.image, 0)), caption=f"{result.method.label}: mean "
-                  f"colour per {what}", width="stretch")
+        labels = np.maximum(result.image, 0)
+        col.image(_mean_colours(digest(image, labels), image, labels), width="stretch",
+                  caption=f"{result.method.label}: mean colour per {what}")
 
 
-def segment_size_histogram(results: list[RunResult]) -> go.Figure:
-    """Distribution of segment sizes (pixels, log axis) per method."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def _mean_colours(key: str, _image: np.ndarray, _labels: np.ndarray) -> np.ndarray:
+    return mean_colour_image(_image, _labels)
+
+
+def segment_size_histogram(maps: dict[str, np.ndarray]) -> go.Figure:
+    """Distribution of segment sizes (pixels, log axis) per method ({label: label map})."""
     fig = go.Figure()
-    for i, result in enumerate(r for r in results if r.ok):
-        sizes = np.bincount(np.asarray(result.image).ravel())[1:]
+    for i, (name, labels) in enumerate(maps.items()):
+        sizes = np.bincount(np.asarray(labels).ravel())[1:]
         sizes = sizes[sizes > 0]
-        fig.add_trace(go.Histogram(x=np.log10(sizes), name=f"{result.method.label} ({len(sizes)})", opacity=0.6,
+        fig.add_trace(go.Histogram(x=np.log10(sizes), name=f"{name} ({len(sizes)})", opacity=0.6,
                                    marker_color=PALETTE[i % len(PALETTE)], nbinsx=30))
     fig.update_layout(barmode="overlay", height=320, title="Segment sizes", xaxis_title="log₁₀ pixels per segment",
                       yaxis_title="segments", margin=dict(l=10, r=10, t=40, b=10))

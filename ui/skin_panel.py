@@ -9,7 +9,7 @@ from core.registry import SKIN
 from core.skin import NON_SKIN, SKIN_LABEL, check_scribbles, example_scribbles, merge_scribbles
 from ui.canvas import scribble_canvas
 from ui.inputs import pick_image
-from ui.plots import score_bars
+from ui.plots import cached_figure, score_bars
 from ui.segment_compare import npy_bytes
 from ui.task_runs import Kit, pick_and_run
 
@@ -136,7 +136,7 @@ def skin_section() -> None:
                         f"· {result.seconds:.2f} s")
     if ok:
         rows = [dict(method=r.method.label, accuracy=r.output.extras["accuracy"], seconds=r.seconds) for r in ok]
-        st.plotly_chart(score_bars(rows, [("accuracy", "Held-out accuracy ↑", ".1%"),
+        st.plotly_chart(cached_figure(score_bars, rows, [("accuracy", "Held-out accuracy ↑", ".1%"),
                                           ("seconds", "Time (s) ↓", ".2f")]), width="stretch", key=f"{KEY}.bars")
         first = ok[0].output.extras
         st.caption(f"Accuracy is measured on {first['test pixels']} stroke pixels ({first['test skin pixels']} "

@@ -8,7 +8,7 @@ from core.image import digest, encode_png
 from core.registry import BACKGROUND_SUBTRACTION
 from core.video_bg import (encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video, video_scores,
                            warmup_frames)
-from ui.plots import lines
+from ui.plots import cached_figure, lines
 from ui.task_runs import Kit, pick_and_run, successes
 
 KEY = "vid"
@@ -97,8 +97,8 @@ def video_section() -> None:
     warmup = warmup_frames(len(frames))
     if truth is not None:
         ious = {r.method.label: iou_per_frame(r.image, truth) for r in ok}
-        st.plotly_chart(lines(ious, title="IoU with the true foreground, per frame", x_title="frame",
-                              y_title="IoU"), width="stretch", key=f"{KEY}.iou")
+        st.plotly_chart(cached_figure(lines, ious, title="IoU with the true foreground, per frame",
+                                     x_title="frame", y_title="IoU"), width="stretch", key=f"{KEY}.iou")
         columns = st.columns(len(ok))
         for column, r in zip(columns, ok):
             column.metric(r.method.label, f"{r.metrics['iou']:.3f}",

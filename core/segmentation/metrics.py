@@ -83,8 +83,8 @@ def agreement(a: np.ndarray, b: np.ndarray) -> float:
         return iou(a, b)
     _, ia = np.unique(a.ravel(), return_inverse=True)
     _, ib = np.unique(b.ravel(), return_inverse=True)
-    table = np.zeros((ia.max() + 1, ib.max() + 1), np.float64)
-    np.add.at(table, (ia, ib), 1.0)
+    rows, cols = int(ia.max()) + 1, int(ib.max()) + 1
+    table = np.bincount(ia.ravel() * cols + ib.ravel(), minlength=rows * cols).reshape(rows, cols).astype(np.float64)
     size_a, size_b = table.sum(axis=1), table.sum(axis=0)
     union = size_a[:, None] + size_b[None, :] - table
     overlap = table / np.maximum(union, 1.0)

@@ -160,3 +160,14 @@ def test_pyramid_mean_shift_otsu_objects_counts_the_objects(scene):
     dark = get_method(CLUSTER, "pyr_mean_shift").run(image, params={"labels_from": "otsu objects",
                                                                      "objects": "dark", "min_size": 20})
     assert iou(~truth, dark.image >= 2) > 0.9
+
+
+@pytest.mark.parametrize("offset", [0, -7])  # labels from 0, and negative labels (no background trap)
+def test_mean_colour_image_matches_label2rgb_on_many_segments(offset):
+    from skimage.color import label2rgb
+    from skimage.segmentation import slic
+
+    image = np.random.default_rng(1).random((96, 80, 3)).astype(np.float32)
+    labels = slic(image, n_segments=300, start_label=0) + offset
+    expected = label2rgb(labels, image, kind="avg", bg_label=offset - 1)
+    assert np.abs(cl.mean_colour_image(image, labels) - expected).max() < 1e-5

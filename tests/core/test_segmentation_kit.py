@@ -112,3 +112,13 @@ def test_method_inputs_names_what_is_missing():
     assert inputs[1] == (2, 2, 10, 10) and inputs[2] is None
     with pytest.raises(MissingInput, match="scribbles"):
         method_inputs(get_method("segment", "random_walker"), image, {"scribbles": np.zeros((32, 32), np.int32)})
+
+
+def test_agreement_of_label_maps_matches_a_direct_count():
+    rng = np.random.default_rng(3)
+    a, b = rng.integers(0, 5, (40, 30)), rng.integers(10, 13, (40, 30))
+    overlap = np.array([[np.sum((a == i) & (b == j)) / np.sum((a == i) | (b == j)) for j in range(10, 13)]
+                        for i in range(5)])
+    size_a, size_b = np.bincount(a.ravel()), np.bincount(b.ravel())[10:]
+    expected = (np.sum(overlap.max(1) * size_a) / a.size + np.sum(overlap.max(0) * size_b) / b.size) / 2
+    assert agreement(a, b) == pytest.approx(expected)

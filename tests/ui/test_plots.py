@@ -1,0 +1,49 @@
+"""Figure cache keys: every pixel counts, results are keyed by content, objects without one are not cached."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.registry import Output, get_method
+from ui.plots import _fingerprint, _Unkeyed, cached_figure, heatmap
+from ui.runner import RunResult
+
+
+def test_arrays_differing_in_one_pixel_get_different_keys():
+    a = np.zeros((600, 600), np.float32)  # over Streamlit's 500,000-element sampling threshold
+    b = a.copy()
+    b[317, 401] = 1e-3
+    assert _fingerprint(a) != _fingerprint(b)
+    assert _fingerprint({"x": a}) == _fingerprint({"x": a.copy()})
+
+
+def test_run_results_and_tables_are_keyed_by_content():
+    method = get_method("denoise", "median")
+    first = RunResult(method, {"size": 3}, Output(np.zeros((4, 4), np.float32)), 0.1, None)
+    same = RunResult(method, {"size": 3}, Output(np.zeros((4, 4), np.float32)), 0.1, None)
+    other = RunResult(method, {"size": 3}, Output(np.ones((4, 4), np.float32)), 0.1, None)
+    assert _fingerprint(first) == _fingerprint(same) != _fingerprint(other)
+    frame = pd.DataFrame({"area": [1, 2, 3]})
+    assert _fingerprint(frame) != _fingerprint(pd.DataFrame({"area": [1, 2, 4]}))
+
+
+def test_lambdas_and_opaque_objects_are_built_every_time():
+    with pytest.raises(_Unkeyed):
+        _fingerprint(lambda x: x)
+    with pytest.raises(_Unkeyed):
+        _fingerprint(object())
+    calls = []
+
+    def build(value):
+        calls.append(value)
+        return value
+
+    marker = object()
+    assert cached_figure(build, marker) is marker and cached_figure(build, marker) is marker
+    assert len(calls) == 2
+
+
+def test_heatmaps_are_sent_at_most_256_px_in_source_coordinates():
+    figure = heatmap(np.random.default_rng(0).random((512, 300)))
+    trace = figure.data[0]
+    assert np.asarray(trace.z).shape == (256, 150)
+    assert trace.x[-1] == 298 and trace.y[-1] == 510
