@@ -1,6 +1,6 @@
 """Measure what the UI's cached runner adds to a method's own time, and how long a page rerun takes.
 
-    python -m bench.runner_overhead [--task denoise] [--size 512] [--repeat 5]
+    python -m bench.runner_overhead [--task denoise] [--size 512] [--repeat 5] [--pages all | denoising ...]
 
 For each method: its own time (Method.run), the runner's time on a cache miss (digest, cache
 store, result check), and on a hit. Then a full rerun of each page with nothing changed (AppTest).
@@ -96,6 +96,8 @@ def main(argv=None) -> int:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--skip-pages", action="store_true")
+    parser.add_argument("--pages", nargs="+", default=["denoising", "deblurring", "inpainting"],
+                        help="page names (pages/NAME.py), or 'all'")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
     logging.getLogger("streamlit").setLevel(logging.ERROR)
@@ -108,12 +110,13 @@ def main(argv=None) -> int:
             print(f"| {r['method']} | {r['own']:.3f} | {r['runner']:.3f} | {1e3 * r['overhead']:.1f} | "
                   f"{pct:.1f} | {1e3 * r['hit']:.1f} |")
     if not args.skip_pages:
-        print("\n## Page reruns with nothing changed (AppTest, default methods, 512² camera)\n")
+        names = sorted(p.stem for p in (ROOT / "pages").glob("*.py")) if args.pages == ["all"] else args.pages
+        print("\n## Page reruns with nothing changed (AppTest, each page's defaults)\n")
         print("| page | first run s | rerun s (AppTest) | rerun s (page script) |")
         print("|---|---:|---:|---:|")
-        for page in ("pages/denoising.py", "pages/deblurring.py", "pages/inpainting.py"):
-            first, rerun, script = rerun_seconds(page, {}, args.repeat)
-            print(f"| {Path(page).stem} | {first:.2f} | {rerun:.3f} | {script:.3f} |")
+        for name in names:
+            first, rerun, script = rerun_seconds(f"pages/{name}.py", {}, args.repeat)
+            print(f"| {name} | {first:.2f} | {rerun:.3f} | {script:.3f} |", flush=True)
     return 0
 
 

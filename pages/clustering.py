@@ -8,6 +8,7 @@ from core.segmentation.overlay import draw_inputs
 from ui.canvas import rects_canvas
 from ui.cards import method_cards
 from ui.inputs import pick_image
+from ui.memo import memo
 from ui.page import header
 from ui.plots import cached_figure
 from ui.segment_compare import compare_segmentations
@@ -32,7 +33,7 @@ with st.expander("Reference patches for the Mahalanobis method", expanded=False,
     patches = patches_from_rects(image.shape, rects) if rects else None
     patch_code = f"patches = patches_from_rects(image.shape, {rects})" if rects else ""
     if patches is None and reference is not None:
-        patches = patches_from_mask(reference)
+        patches = memo(patches_from_mask, reference)
         patch_code = "patches = patches_from_mask(reference)"
         c2.caption("No rectangle yet: using two automatic patches from the known mask.")
     if patches is not None:

@@ -6,7 +6,7 @@ from ui.cards import method_cards
 from ui.compare import parameter_panels, pick_methods
 from ui.export import export_panel
 from ui.inputs import pick_image
-from ui.page import header
+from ui.page import EXPORT, HISTORY, SWEEP, header, lazy_tabs
 from ui.plots import cached_figure
 from ui.registration_extras import channel_panel, voxelmorph_panel
 from ui.registration_views import (deformation_panel, error_chart, matches_panel, metric_rows, moving_controls,
@@ -35,26 +35,33 @@ scores = registration_scores(moving.truth)
 results = [run_method(m, (fixed, moving.image), current[m.key], reference=fixed, metrics=scores) for m in methods]
 results_grid(results, fixed, moving.image, moving.truth)
 
-tabs = st.tabs([":material/compare: Overlay", ":material/join: Matches", ":material/grid_on: Deformation",
-                ":material/bar_chart: Errors & times", ":material/tune: Sweep", ":material/history: History",
-                ":material/download: Export"])
-with tabs[0]:
-    overlay_panel(fixed, moving.image, results, key="rg.overlay")
-with tabs[1]:
-    matches_panel(results)
-with tabs[2]:
-    deformation_panel(fixed, moving.image, results, moving.truth, key="rg.field")
-with tabs[3]:
-    st.plotly_chart(cached_figure(error_chart, results, moving.truth), width="stretch", key="rg.chart")
+tabs = lazy_tabs([":material/compare: Overlay", ":material/join: Matches", ":material/grid_on: Deformation",
+                  ":material/bar_chart: Errors & times", SWEEP, HISTORY, EXPORT], key="rg.tab")
+if tabs[0].open:
+    with tabs[0]:
+        overlay_panel(fixed, moving.image, results, key="rg.overlay")
+if tabs[1].open:
+    with tabs[1]:
+        matches_panel(results)
+if tabs[2].open:
+    with tabs[2]:
+        deformation_panel(fixed, moving.image, results, moving.truth, key="rg.field")
+if tabs[3].open:
+    with tabs[3]:
+        st.plotly_chart(cached_figure(error_chart, results, moving.truth), width="stretch", key="rg.chart")
 sweep_history(tabs[4], tabs[5], REGISTER.name, methods, (fixed, moving.image), results, reference=fixed,
               current=current, metrics=scores, recipe=f"{fixed_choice.code}\n{moving.code}",
               methods_key=f"rg.methods.{group}", key="rg", **registration_settings(moving.truth))
-with tabs[6]:
-    export_panel(REGISTER.name, results, metric_rows(results, fixed, moving.truth),
-                 f"{fixed_choice.code}\n{moving.code}", inputs=("fixed", "moving"), has_reference=False,
-                 key="rg.export")
+if tabs[6].open:
+    with tabs[6]:
+        export_panel(REGISTER.name, results, metric_rows(results, fixed, moving.truth),
+                     f"{fixed_choice.code}\n{moving.code}", inputs=("fixed", "moving"), has_reference=False,
+                     key="rg.export")
 
-with st.expander("Colour-channel alignment, Prokudin-Gorskii style (book §5.4)", icon=":material/palette:"):
-    channel_panel(fixed, key="rg.channels")
+channels = st.expander("Colour-channel alignment, Prokudin-Gorskii style (book §5.4)", icon=":material/palette:",
+                       key="rg.channels.open", on_change="rerun")  # runs only while open
+if channels.open:
+    with channels:
+        channel_panel(fixed, key="rg.channels")
 with st.expander("A small VoxelMorph-style network, trained here on digits (book §5.7)", icon=":material/hub:"):
     voxelmorph_panel(key="rg.vxm")

@@ -2,61 +2,21 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import math
 
 import numpy as np
-import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from core.image import digest, encode_png, to_uint8
-from core.registry import Method
-
-
-class _Unkeyed(Exception):
-    """A figure input with no content key (an object known only by its address): build, don't cache."""
-
-
-def _fingerprint(value) -> str:
-    """A content key for figure inputs: arrays and tables by their digest, containers and dataclasses (a
-    RunResult) item by item, methods by their key, plain values by their repr."""
-    if isinstance(value, np.ndarray):
-        return f"array:{digest(value)}"
-    if isinstance(value, (str, int, float, bool, complex, type(None), np.generic)):
-        return repr(value)
-    if isinstance(value, Method):
-        return f"method:{value.task.name}.{value.key}"
-    if isinstance(value, pd.DataFrame):
-        return f"frame:{list(value.columns)!r}:{digest(pd.util.hash_pandas_object(value).to_numpy())}"
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return f"{type(value).__name__}(" + ",".join(
-            f"{f.name}={_fingerprint(getattr(value, f.name))}" for f in dataclasses.fields(value)) + ")"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k!r}:{_fingerprint(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(_fingerprint(v) for v in value) + "]"
-    qualname = getattr(value, "__qualname__", "<")
-    if callable(value) and "<" not in qualname:  # a module-level function, not a lambda or closure
-        return f"function:{value.__module__}.{qualname}"
-    raise _Unkeyed(type(value).__name__)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _built(name: str, fingerprint: str, _builder, _args: tuple, _kwargs: dict) -> go.Figure:
-    return _builder(*_args, **_kwargs)
+from core.image import encode_png, to_uint8
+from ui.memo import memo
 
 
 def cached_figure(builder, *args, **kwargs) -> go.Figure:
-    """`builder(*args, **kwargs)`, built once per distinct input: building plotly figures is most of a rerun's
-    time. The figure is shared between reruns and sessions, so callers must not modify it."""
-    name = f"{builder.__module__}.{builder.__qualname__}"
-    try:
-        fingerprint = _fingerprint((args, kwargs))
-    except _Unkeyed:
-        return builder(*args, **kwargs)
-    return _built(name, fingerprint, builder, args, kwargs)
+    """`builder(*args, **kwargs)`, built once per distinct input (see `ui.memo.memo`): building plotly figures
+    is most of a rerun's time. The figure is shared between reruns and sessions: callers must not modify it."""
+    return memo(builder, *args, **kwargs)
 
 
 def _display(image: np.ndarray) -> np.ndarray:

@@ -9,9 +9,10 @@ import streamlit as st
 
 from core import threshold as th
 from core.clustering import cluster_table, mean_colour_image
-from core.image import digest, to_gray
+from core.image import to_gray
 from core.metrics import psnr
 from ui.canvas import rect_canvas
+from ui.memo import memo
 from ui.runner import RunResult
 
 PALETTE = ["#e45756", "#4c78a8", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#9d755d", "#eeca3b"]
@@ -121,13 +122,8 @@ def mean_colour_row(image: np.ndarray, results: list[RunResult], *, what: str = 
     ok = [r for r in results if r.ok]
     for col, result in zip(st.columns(max(1, len(ok))), ok):
         labels = np.maximum(result.image, 0)
-        col.image(_mean_colours(digest(image, labels), image, labels), width="stretch",
+        col.image(memo(mean_colour_image, image, labels), width="stretch",
                   caption=f"{result.method.label}: mean colour per {what}")
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def _mean_colours(key: str, _image: np.ndarray, _labels: np.ndarray) -> np.ndarray:
-    return mean_colour_image(_image, _labels)
 
 
 def segment_size_histogram(maps: dict[str, np.ndarray]) -> go.Figure:

@@ -61,9 +61,11 @@ def sweep_history(sweep_tab, history_tab, task: str, methods: list[Method], inpu
     input_digest = inputs_digest(inputs)
     for result in results:
         record(task, result, input_digest=input_digest, recipe=recipe)
-    with sweep_tab:
-        sweep_panel(methods, inputs, reference=reference, current=current, key=f"{key}.sweep",
-                    methods_key=methods_key, scores=scores, metrics=metrics, minimize=minimize)
-    with history_tab:
-        history_panel(task, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
-                      columns=columns)
+    if sweep_tab.open is not False:  # lazy tabs (ui.page.lazy_tabs) draw only the open one
+        with sweep_tab:
+            sweep_panel(methods, inputs, reference=reference, current=current, key=f"{key}.sweep",
+                        methods_key=methods_key, scores=scores, metrics=metrics, minimize=minimize)
+    if history_tab.open is not False:
+        with history_tab:
+            history_panel(task, input_digest=input_digest, methods_key=methods_key, key=f"{key}.history",
+                          columns=columns)

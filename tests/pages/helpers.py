@@ -72,6 +72,6 @@ def open_tab(at: AppTest, key: str, name: str) -> AppTest:
     """Open the lazy tab (ui.page.lazy_tabs) under `key` whose label ends with `name`, and rerun."""
     from ui.page import COMPARE, EXPORT, HISTORY, SWEEP
 
-    label = next(label for label in (COMPARE, SWEEP, HISTORY, EXPORT) if label.endswith(name))
-    at.session_state[key] = label
+    labels = [t.label for t in at.tabs] + [COMPARE, SWEEP, HISTORY, EXPORT]
+    at.session_state[key] = next(label for label in labels if label.endswith(name))
     return at.run()

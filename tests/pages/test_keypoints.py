@@ -1,6 +1,6 @@
 import re
 
-from tests.pages.helpers import errors, imports_tensorflow, open_page
+from tests.pages.helpers import errors, imports_tensorflow, open_page, open_tab
 
 PAGE = "pages/keypoints.py"
 SMALL = {"kp.max_side": "128"}
@@ -15,8 +15,10 @@ def test_defaults_show_four_detectors_with_counts_and_charts():
     assert not at.exception, at.exception
     assert not errors(at), errors(at)
     assert len(counts(at)) == 4 and all(c > 0 for c in counts(at))
-    assert len(at.get("plotly_chart")) >= 3  # counts, eigenvalue scatter, repeatability
-    table = at.dataframe[0].value  # sub-pixel accuracy: refinement beats the blob centroids
+    assert len(at.get("plotly_chart")) == 1  # the counts; the other tabs run only when opened
+    assert len(open_tab(at, "kp.tab", "Harris probe").get("plotly_chart")) == 1  # the eigenvalue scatter
+    assert len(open_tab(at, "kp.tab", "Repeatability").get("plotly_chart")) == 1
+    table = open_tab(at, "kp.tab", "Sub-pixel accuracy").dataframe[0].value  # refinement beats blob centroids
     errors_px = dict(zip(table["points"], table["mean error (px)"]))
     assert errors_px["cornerSubPix"] < 0.5 * errors_px["blob centroids"]
 
@@ -41,7 +43,7 @@ def test_all_detectors_run_and_a_textureless_result_is_a_message():
 
 
 def test_repeatability_switches_transform():
-    at = open_page(PAGE, SMALL)
+    at = open_tab(open_page(PAGE, SMALL), "kp.tab", "Repeatability")
     at.radio(key="kp.repeat.kind").set_value("blur").run()
     assert not at.exception and not errors(at)
 
@@ -54,9 +56,9 @@ def test_sweep_marks_the_most_keypoints_and_history_records_runs():
     at = open_page(PAGE, SMALL)
     labels = [t.label for t in at.tabs]
     assert any("Sweep" in label for label in labels) and any("History" in label for label in labels), labels
-    history = next(d.value for d in at.dataframe if "keypoints" in d.value.columns)
+    history = next(d.value for d in open_tab(at, "kp.tab", "History").dataframe if "keypoints" in d.value.columns)
     assert len(history) == 4 and (history["keypoints"] > 0).all()  # one row per default detector
-    at.selectbox(key="kp.sweep.method").set_value("harris").run()
+    open_tab(at, "kp.tab", "Sweep").selectbox(key="kp.sweep.method").set_value("harris").run()
     at.selectbox(key="kp.sweep.p1").set_value("threshold").run()
     at.button(key="kp.sweep.run").click().run()
     assert not at.exception, at.exception

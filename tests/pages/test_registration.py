@@ -2,7 +2,7 @@ import re
 
 import numpy as np
 
-from tests.pages.helpers import errors, imports_tensorflow, open_page
+from tests.pages.helpers import errors, imports_tensorflow, open_page, open_tab
 
 PAGE = "pages/registration.py"
 SMALL = {"rg.max_side": "128"}
@@ -21,10 +21,12 @@ def test_defaults_recover_a_known_homography():
     values = errors_px(at)
     assert len(values) == 5  # before + SIFT, ORB, AKAZE, ECC
     assert values[0] > 5 and values[1] < 1.0  # SIFT + RANSAC within a pixel
-    assert any("inliers" in m.value for m in at.markdown)
-    assert len(at.get("plotly_chart")) >= 2  # deformation grids, error chart
+    assert not at.get("plotly_chart")  # the Overlay tab is open; the others run when opened
+    assert any("inliers" in m.value for m in open_tab(at, "rg.tab", "Matches").markdown)
+    assert len(open_tab(at, "rg.tab", "Deformation").get("plotly_chart")) == 2  # estimated and true grids
+    assert len(open_tab(at, "rg.tab", "Errors & times").get("plotly_chart")) == 1
     namespace = {}
-    exec(at.code[-1].value, namespace)  # the Export tab's snippet rebuilds the pair and reruns SIFT
+    exec(open_tab(at, "rg.tab", "Export").code[-1].value, namespace)  # the Export tab's snippet rebuilds the pair and reruns SIFT
     assert namespace["truth"].error_px(namespace["method"].run(namespace["fixed"], namespace["moving"]).extras) < 1
 
 
@@ -60,7 +62,9 @@ def test_fewer_than_four_matches_is_a_message_in_its_cell():
 
 def test_channel_alignment_recovers_the_shifts():
     at = open_page(PAGE, SMALL)
-    at.slider(key="rg.channels.bx").set_value(-4).run()  # the default 12 px is too far for StackReg at 128 px
+    assert not [s for s in at.slider if s.key == "rg.channels.bx"]  # closed: nothing ran
+    at.session_state["rg.channels.open"] = True
+    at.run().slider(key="rg.channels.bx").set_value(-4).run()  # the default 12 px is too far for StackReg at 128 px
     at.slider(key="rg.channels.by").set_value(3).run()
     table = next(d.value for d in at.dataframe if "estimated dx" in d.value.columns)
     assert (table["error (px)"] < 0.5).all(), table
@@ -74,9 +78,9 @@ def test_sweep_minimises_the_error_and_history_records_runs():
     at = open_page(PAGE, SMALL)
     labels = [t.label for t in at.tabs]
     assert any("Sweep" in label for label in labels) and any("History" in label for label in labels), labels
-    history = next(d.value for d in at.dataframe if "error (px)" in d.value.columns)
+    history = next(d.value for d in open_tab(at, "rg.tab", "History").dataframe if "error (px)" in d.value.columns)
     assert len(history) == 4 and history["error (px)"].min() < 1.0  # SIFT, ORB, AKAZE, ECC
-    at.selectbox(key="rg.sweep.method").set_value("sift").run()
+    open_tab(at, "rg.tab", "Sweep").selectbox(key="rg.sweep.method").set_value("sift").run()
     at.selectbox(key="rg.sweep.p1").set_value("threshold").run()
     at.button(key="rg.sweep.run").click().run()
     assert not at.exception, at.exception

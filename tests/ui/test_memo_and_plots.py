@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from core.registry import Output, get_method
-from ui.plots import _fingerprint, _Unkeyed, cached_figure, heatmap
+from ui.memo import Unkeyed, fingerprint
+from ui.plots import cached_figure, heatmap
 from ui.runner import RunResult
 
 
@@ -12,8 +13,8 @@ def test_arrays_differing_in_one_pixel_get_different_keys():
     a = np.zeros((600, 600), np.float32)  # over Streamlit's 500,000-element sampling threshold
     b = a.copy()
     b[317, 401] = 1e-3
-    assert _fingerprint(a) != _fingerprint(b)
-    assert _fingerprint({"x": a}) == _fingerprint({"x": a.copy()})
+    assert fingerprint(a) != fingerprint(b)
+    assert fingerprint({"x": a}) == fingerprint({"x": a.copy()})
 
 
 def test_run_results_and_tables_are_keyed_by_content():
@@ -21,16 +22,16 @@ def test_run_results_and_tables_are_keyed_by_content():
     first = RunResult(method, {"size": 3}, Output(np.zeros((4, 4), np.float32)), 0.1, None)
     same = RunResult(method, {"size": 3}, Output(np.zeros((4, 4), np.float32)), 0.1, None)
     other = RunResult(method, {"size": 3}, Output(np.ones((4, 4), np.float32)), 0.1, None)
-    assert _fingerprint(first) == _fingerprint(same) != _fingerprint(other)
+    assert fingerprint(first) == fingerprint(same) != fingerprint(other)
     frame = pd.DataFrame({"area": [1, 2, 3]})
-    assert _fingerprint(frame) != _fingerprint(pd.DataFrame({"area": [1, 2, 4]}))
+    assert fingerprint(frame) != fingerprint(pd.DataFrame({"area": [1, 2, 4]}))
 
 
 def test_lambdas_and_opaque_objects_are_built_every_time():
-    with pytest.raises(_Unkeyed):
-        _fingerprint(lambda x: x)
-    with pytest.raises(_Unkeyed):
-        _fingerprint(object())
+    with pytest.raises(Unkeyed):
+        fingerprint(lambda x: x)
+    with pytest.raises(Unkeyed):
+        fingerprint(object())
     calls = []
 
     def build(value):
@@ -40,6 +41,8 @@ def test_lambdas_and_opaque_objects_are_built_every_time():
     marker = object()
     assert cached_figure(build, marker) is marker and cached_figure(build, marker) is marker
     assert len(calls) == 2
+    cached_figure(build, 1), cached_figure(build, 1)  # `build` is a closure: never cached either
+    assert len(calls) == 4
 
 
 def test_heatmaps_are_sent_at_most_256_px_in_source_coordinates():
@@ -47,3 +50,22 @@ def test_heatmaps_are_sent_at_most_256_px_in_source_coordinates():
     trace = figure.data[0]
     assert np.asarray(trace.z).shape == (256, 150)
     assert trace.x[-1] == 298 and trace.y[-1] == 510
+
+
+CALLS = []
+
+
+def double(values):
+    CALLS.append(1)
+    return values * 2
+
+
+def test_memo_computes_once_per_content_and_shares_a_read_only_array():
+    from ui.memo import memo
+
+    calls = CALLS
+    a = np.arange(6.0)
+    first, again = memo(double, a), memo(double, a.copy())
+    assert first is again and len(calls) == 1 and not first.flags.writeable
+    memo(double, a + 1)
+    assert len(calls) == 2
