@@ -10,7 +10,7 @@ from ui.compare import compare_methods
 from ui.degrade_controls import noise_controls
 from ui.inputs import pick_image
 from ui.page import header
-from ui.plots import metric_curves
+from ui.plots import cached_figure, metric_curves
 
 KAPPAS = [0.02, 0.03, 0.05, 0.07, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5, 1.0, 30.0]
 
@@ -54,7 +54,7 @@ if alpha > 0.15:
     st.warning("α above about 0.15 makes OpenCV's 8-neighbour scheme unstable: its curve will collapse.")
 curves = _curves(digest(noisy.image), digest(clean.image), iterations, float(kappa), gamma, conduction, alpha,
                  noisy.image, clean.image)
-st.plotly_chart(metric_curves(curves, x_title="iterations"), width="stretch", key="ds.curve.chart")
+st.plotly_chart(cached_figure(metric_curves, curves, x_title="iterations"), width="stretch", key="ds.curve.chart")
 best = []
 for name, curve in curves.items():
     i = int(np.argmax(curve["psnr"]))

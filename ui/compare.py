@@ -13,6 +13,7 @@ from core.metrics import quality
 from core.registry import Method, Task, methods_for
 from ui.export import export_panel
 from ui.history import history_panel, record
+from ui.memo import memo
 from ui.page import COMPARE, EXPORT, HISTORY, SWEEP, lazy_tabs
 from ui.params import param_widgets
 from ui.plots import cached_figure, heatmap, lines, metric_bars, score_bars, split_view, synced_images
@@ -178,7 +179,7 @@ def compare_tab(results: list[RunResult], baseline: Baseline, reference: np.ndar
     right = c2.selectbox("Right", names, index=len(names) - 1, key=f"{key}.right")
     position = c3.slider("Split position", 0.0, 1.0, 0.5, 0.01, key=f"{key}.split")
     width = int(min(768, max(512, images[left].shape[1])))
-    st.image(split_view(images[left], images[right], position), caption=f"{left} | {right}", width=width)
+    st.image(memo(split_view, images[left], images[right], position), caption=f"{left} | {right}", width=width)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)

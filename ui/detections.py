@@ -85,13 +85,20 @@ class Scoring:
     note: str = ""
 
 
+COUNT_LINE = 'boxes = output.extras["boxes"]\nprint(f"{output.extras.get(\'count\', len(boxes))} detections")'
+
+
 def box_scoring(truth: np.ndarray | None) -> Scoring:
     if truth is None:
-        return Scoring(box_scores, NO_TRUTH, ("count",), (("count", "detections", "%d"),),
+        return Scoring(box_scores, NO_TRUTH, ("count",), (("count", "detections", "%d"),), has_reference=True,
+                       score_line=COUNT_LINE,
                        note="No true boxes are known here, so the sweep can only show how the count changes.")
     return Scoring(box_scores, np.asarray(truth), ("f1", "precision", "recall"),
                    (("f1", "F1", "%.2f"), ("precision", "precision", "%.2f"), ("recall", "recall", "%.2f"),
-                    ("count", "detections", "%d")))
+                    ("count", "detections", "%d")), has_reference=True,
+                   imports=Scoring.imports + "from core.boxes import match\n",
+                   score_line=COUNT_LINE + '\nfound = match(boxes, truth, threshold=0.5)  # IoU >= 0.5\n'
+                              'print(f"precision {found[\'precision\']:.2f}, recall {found[\'recall\']:.2f}")')
 
 
 def recognition_scoring(labels: np.ndarray) -> Scoring:

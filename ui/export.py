@@ -25,7 +25,8 @@ def snippet(task: str, result, recipe: str, *, inputs: tuple[str, ...], has_refe
     params = ", ".join(f"{k!r}: {v!r}" for k, v in result.params.items())
     lines = [imports, recipe,
              f"method = get_method({task!r}, {result.method.key!r})",
-             f"result = method.run({', '.join(inputs)}, params={{{params}}}).image"]
+             f"output = method.run({', '.join(inputs)}, params={{{params}}})",
+             "result = output.image  # output.extras holds what else the method reports"]
     if has_reference:
         lines.append(score_line)
     return "\n".join(lines) + "\n"

@@ -2,15 +2,12 @@
 the error maps, a chart, and a PNG download of each panorama."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
-from plotly.subplots import make_subplots
 
-from core.image import digest, to_uint8
-from ui.plots import heatmap
+from core.image import digest, encode_png
+from ui.memo import memo
+from ui.plots import cached_figure, heatmap, score_bars
 from ui.runner import RunResult
 
 
@@ -48,14 +45,6 @@ def uploaded_video(data_digest: str, max_side: int, name: str, _data: bytes):
         return None, str(exc)
 
 
-def _png(image: np.ndarray) -> bytes:
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.fromarray(to_uint8(image)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def panorama_results(results: list[RunResult], reference: np.ndarray | None, *, key: str) -> None:
     if not results:
         return
@@ -83,7 +72,7 @@ def panorama_results(results: list[RunResult], reference: np.ndarray | None, *, 
             st.markdown(text)
             if result.output.extras.get("notes"):
                 st.caption(result.output.extras["notes"])
-            st.download_button("Download PNG", _png(image), file_name=f"{result.method.key}.png",
+            st.download_button("Download PNG", memo(encode_png, image), file_name=f"{result.method.key}.png",
                                mime="image/png", key=f"{key}.download.{result.method.key}",
                                icon=":material/download:")
             rows.append(row)
@@ -99,16 +88,10 @@ def panorama_results(results: list[RunResult], reference: np.ndarray | None, *, 
                     "mean absolute difference (gray levels in [0, 1]) where the panorama covers the source.")
         cells = st.columns(max(1, len(maps)))
         for cell, (name, error_map) in zip(cells, maps.items()):
-            cell.plotly_chart(heatmap(np.clip(error_map, 0, 0.25), title=name, colorscale="Magma", height=300),
-                              width="stretch", key=f"{key}.map.{name}")
+            cell.plotly_chart(cached_figure(heatmap, np.clip(error_map, 0, 0.25), title=name, colorscale="Magma",
+                                            height=300), width="stretch", key=f"{key}.map.{name}")
     measured = [r for r in rows if "mae" in r]
     if measured:
-        fig = make_subplots(rows=1, cols=2, subplot_titles=("Error vs source ↓", "Time (s) ↓"))
-        labels = [r["method"] for r in measured]
-        fig.add_trace(go.Bar(x=labels, y=[r["mae"] for r in measured], text=[f"{r['mae']:.4f}" for r in measured],
-                             textposition="outside", marker_color="#4c78a8", showlegend=False), row=1, col=1)
-        fig.add_trace(go.Bar(x=labels, y=[r["seconds"] for r in measured],
-                             text=[f"{r['seconds']:.3f}" for r in measured], textposition="outside",
-                             marker_color="#f58518", showlegend=False), row=1, col=2)
-        fig.update_layout(height=320, margin=dict(l=10, r=10, t=40, b=10))
-        st.plotly_chart(fig, width="stretch", key=f"{key}.bars")
+        st.plotly_chart(cached_figure(score_bars, measured, [("mae", "Error vs source ↓", ".4f"),
+                                                             ("seconds", "Time (s) ↓", ".3f")]),
+                        width="stretch", key=f"{key}.bars")

@@ -12,6 +12,8 @@ from core.registry import COMPONENTS
 from core.segmentation.metrics import agreement
 from core.segmentation.overlay import colorize
 from ui.inputs import pick_image
+from ui.memo import memo
+from ui.plots import cached_figure
 from ui.task_runs import Kit, pick_and_run, successes
 
 KEY = "cc"
@@ -81,7 +83,7 @@ def components_section() -> None:
                               help="The book keeps regions of 100 px or more (at 512 px; scaled to this size)."))
     high = int(c2.number_input("Maximum area (px, 0 = no limit)", 0, pixels, 0, key=f"{KEY}.max_area"))
     high = high or None
-    filtered = {r.method.label: filter_by_area(r.image, min_area=low, max_area=high) for r in ok}
+    filtered = {r.method.label: memo(filter_by_area, r.image, min_area=low, max_area=high) for r in ok}
     first_label, first = next(iter(filtered.items()))
     left, right = st.columns([3, 2])
     overlay, table = _measured(digest(first, image), first, image)
@@ -93,7 +95,7 @@ def components_section() -> None:
                   f"those with an area in [{low}, {high or '∞'}] px.")
         st.dataframe(pd.DataFrame([dict(method=r.method.label, connectivity=r.params["connectivity"],
                                          regions=int(r.image.max()), kept=int(filtered[r.method.label].max()),
-                                         same_regions=agreement(reference, r.image) == 1.0,
+                                         same_regions=memo(agreement, reference, r.image) == 1.0,
                                          seconds=round(r.seconds, 4)) for r in ok]),
                      hide_index=True, width="stretch")
         st.caption(f"*same_regions*: identical partition to {ok[0].method.label} (labels may be numbered "
@@ -105,12 +107,18 @@ def components_section() -> None:
     prop = st.selectbox("Histogram of", [p for p in PROPERTIES if p in table], format_func=PROPERTIES.get,
                         key=f"{KEY}.prop")
     c1, c2 = st.columns(2)
-    c1.plotly_chart(px.histogram(table, x=prop, nbins=30, labels={prop: PROPERTIES[prop]},
-                                 title=f"{PROPERTIES[prop]} of {len(table)} regions").update_layout(height=320),
-                    width="stretch", key=f"{KEY}.hist")
-    c2.plotly_chart(px.scatter(table, x="area", y="eccentricity", hover_data=["label"],
-                               title="Area vs eccentricity").update_layout(height=320),
-                    width="stretch", key=f"{KEY}.scatter")
+    c1.plotly_chart(cached_figure(property_histogram, table, prop), width="stretch", key=f"{KEY}.hist")
+    c2.plotly_chart(cached_figure(area_scatter, table), width="stretch", key=f"{KEY}.scatter")
     st.dataframe(table.round(3), hide_index=True, width="stretch", height=260)
     st.download_button("Download the region table (CSV)", table.to_csv(index=False).encode(), "regions.csv",
                        "text/csv", key=f"{KEY}.csv")
+
+
+def property_histogram(table: pd.DataFrame, prop: str):
+    return px.histogram(table, x=prop, nbins=30, labels={prop: PROPERTIES[prop]},
+                        title=f"{PROPERTIES[prop]} of {len(table)} regions").update_layout(height=320)
+
+
+def area_scatter(table: pd.DataFrame):
+    return px.scatter(table, x="area", y="eccentricity", hover_data=["label"],
+                      title="Area vs eccentricity").update_layout(height=320)

@@ -63,7 +63,7 @@ def _tab_labels(at) -> list[str]:
     return [t.label for t in at.tabs]
 
 
-def test_sweep_history_and_export_score_the_detectors_against_the_true_boxes():
+def test_sweep_history_and_export_score_the_detectors_against_the_true_boxes(capsys):
     at = open_page(PAGE, {"ped.max_side": "256"})
     labels = _tab_labels(at)
     assert all(any(name in label for label in labels) for name in ("Sweep", "History", "Export")), labels
@@ -75,4 +75,9 @@ def test_sweep_history_and_export_score_the_detectors_against_the_true_boxes():
     assert not at.exception, at.exception
     assert any(s.value.startswith("Best F1") for s in at.success), [s.value for s in at.success]
     open_tab(at, "ped.tab", "Export")
-    assert any("street_scene(256" in c.value for c in at.code)  # the export snippet rebuilds the street
+    snippets = [c.value for c in at.code if "street_scene(256" in c.value]  # each rebuilds the street
+    assert snippets
+    capsys.readouterr()
+    exec(snippets[0], {})  # HOG, as shown first: it prints its count, precision and recall
+    printed = capsys.readouterr().out
+    assert printed.startswith("4 detections") and "precision 1.00, recall 1.00" in printed, printed
