@@ -37,7 +37,7 @@ def counts_chart(results: list[RunResult]) -> go.Figure:
 
 def harris_probe(image: np.ndarray, params: dict, *, key: str) -> None:
     """Click a pixel: its structure tensor, eigenvalues and Harris response; plus Fig. 5.1 from real pixels."""
-    from core.keypoints import eigenvalue_samples, structure_tensor_at
+    from core.keypoint_tools import eigenvalue_samples, structure_tensor_at
 
     options = {name: params[name] for name in ("block_size", "ksize", "k") if name in params}
     left, right = st.columns([1, 1])
@@ -82,7 +82,8 @@ def subpixel_panel(params: dict, *, key: str) -> None:
     """The sub-pixel test pattern with known corners: centroids vs refined corners, in px."""
     import pandas as pd
 
-    from core.keypoints import draw_keypoints, nearest_errors, subpixel_checkerboard, subpixel_corners
+    from core.keypoint_tools import nearest_errors, subpixel_checkerboard
+    from core.keypoints import draw_keypoints, subpixel_corners
 
     c1, c2 = st.columns(2)
     dx = c1.slider("Sub-pixel offset x", 0.0, 0.99, 0.37, 0.01, key=f"{key}.dx")
@@ -108,13 +109,13 @@ def subpixel_panel(params: dict, *, key: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _curves(image_digest: str, keys: tuple, kind: str, params_json: str, _image: np.ndarray, _progress):
-    from core.keypoints import repeatability_curves
+    from core.keypoint_tools import repeatability_curves
 
     return repeatability_curves(_image, list(keys), kind=kind, params=json.loads(params_json), progress=_progress)
 
 
 def repeatability_panel(image: np.ndarray, methods: list[Method], current: dict, *, key: str) -> None:
-    from core.keypoints import TRANSFORMS
+    from core.keypoint_tools import TRANSFORMS
     from core.registration.warp import working_copy
 
     kind = st.radio("Transform", list(TRANSFORMS), format_func=lambda k: TRANSFORMS[k][0], horizontal=True,

@@ -3,8 +3,9 @@ import numpy as np
 import pytest
 
 from core.gallery import load_sample
-from core.keypoints import (nearest_errors, repeatability, repeatability_curves, structure_tensor_at,
-                            subpixel_checkerboard, subpixel_corners, transform_image)
+from core.keypoint_tools import (nearest_errors, repeatability, repeatability_curves, structure_tensor_at,
+                                 subpixel_checkerboard, transform_image)
+from core.keypoints import subpixel_corners
 from core.registry import KEYPOINTS, get_method, methods_for
 
 ALL = [m.key for m in methods_for(KEYPOINTS)]
