@@ -11,7 +11,7 @@ from ui.detections import (box_scoring, comparison_tabs, count_time_bars, detect
 from ui.face_panels import (example_zip, gabor_panel, identity_overview, nmf_panel, recognition_results,
                             synthetic_set, zip_set)
 from ui.inputs import pick_image
-from ui.page import header
+from ui.page import header, lazy_tabs
 from ui.plots import cached_figure
 
 header("Faces", "Detect faces and eyes, identify people from held-out photos, and look at faces through NMF "
@@ -46,44 +46,49 @@ else:
         set_recipe = f"face_set = load_identity_zip(open({upload.name!r}, 'rb').read(), crop_faces={crop})"
         set_error = set_error and f"Could not use “{upload.name}”: {set_error}"
 
-detect, recognise, nmf, gabor = st.tabs([":material/face: Detection", ":material/badge: Recognition",
-                                         ":material/grid_view: NMF parts", ":material/waves: Gabor bank"])
-with detect:
-    method_cards(methods_for(DETECT_FACES))
-    st.caption(f"Input: **{choice.name}**. OpenCV's bundled frontal-face and eye cascades (Haar), and "
-               "scikit-image's bundled LBP face cascade.")
-    chosen = run_compared(DETECT_FACES, (choice.image,), ["haar_face", "lbp_skimage"], key="fc.det",
-                          scoring=box_scoring(None))
-    rows = detection_grid(chosen.results, nouns=("face", "faces"))
-    if rows:
-        st.plotly_chart(cached_figure(count_time_bars, rows), width="stretch", key="fc.det.bars")
-    comparison_tabs(chosen, recipe=choice.code, inputs=("image",))
+detect, recognise, nmf, gabor = lazy_tabs([":material/face: Detection", ":material/badge: Recognition",
+                                            ":material/grid_view: NMF parts", ":material/waves: Gabor bank"],
+                                           key="fc.tab")  # only the open tab runs
+if detect.open:
+    with detect:
+        method_cards(methods_for(DETECT_FACES))
+        st.caption(f"Input: **{choice.name}**. OpenCV's bundled frontal-face and eye cascades (Haar), and "
+                   "scikit-image's bundled LBP face cascade.")
+        chosen = run_compared(DETECT_FACES, (choice.image,), ["haar_face", "lbp_skimage"], key="fc.det",
+                              scoring=box_scoring(None))
+        rows = detection_grid(chosen.results, nouns=("face", "faces"))
+        if rows:
+            st.plotly_chart(cached_figure(count_time_bars, rows), width="stretch", key="fc.det.bars")
+        comparison_tabs(chosen, recipe=choice.code, inputs=("image",))
 
-with recognise:
-    method_cards(methods_for(RECOGNIZE_FACES))
-    if set_error and upload_missing:
-        st.info(set_error, icon=":material/folder_zip:")
-    elif set_error:
-        st.error(set_error)
-    if face_set is not None:
-        if face_set.synthetic:
-            st.warning("**Synthetic identities.** No bundled data set has several photos per person, so each "
-                       "identity here is ONE lfw_subset photo, varied by random rotation, scale, shift, flip, "
-                       "gamma, contrast, blur and noise. Real people vary far more (pose, age, expression, "
-                       "lighting): read the accuracies below as optimistic. Upload a zip for real identities.",
-                       icon=":material/science:")
-        identity_overview(face_set)
-        st.caption("Each method trains on one part of every identity's images and is scored on the held-out rest.")
-        chosen = run_compared(RECOGNIZE_FACES, (face_set.faces, face_set.labels), ["lbph", "gabor_rf", "gabor_knn"],
-                              key="fc.rec", scoring=recognition_scoring(face_set.labels))
-        recognition_results(chosen.results, face_set.names, key="fc.rec")
-        comparison_tabs(chosen, recipe=set_recipe + "\nfaces, labels = face_set.faces, face_set.labels",
-                        inputs=("faces", "labels"))
+if recognise.open:
+    with recognise:
+        method_cards(methods_for(RECOGNIZE_FACES))
+        if set_error and upload_missing:
+            st.info(set_error, icon=":material/folder_zip:")
+        elif set_error:
+            st.error(set_error)
+        if face_set is not None:
+            if face_set.synthetic:
+                st.warning("**Synthetic identities.** No bundled data set has several photos per person, so each "
+                           "identity here is ONE lfw_subset photo, varied by random rotation, scale, shift, flip, "
+                           "gamma, contrast, blur and noise. Real people vary far more (pose, age, expression, "
+                           "lighting): read the accuracies below as optimistic. Upload a zip for real identities.",
+                           icon=":material/science:")
+            identity_overview(face_set)
+            st.caption("Each method trains on one part of every identity's images and is scored on the held-out rest.")
+            chosen = run_compared(RECOGNIZE_FACES, (face_set.faces, face_set.labels), ["lbph", "gabor_rf", "gabor_knn"],
+                                  key="fc.rec", scoring=recognition_scoring(face_set.labels))
+            recognition_results(chosen.results, face_set.names, key="fc.rec")
+            comparison_tabs(chosen, recipe=set_recipe + "\nfaces, labels = face_set.faces, face_set.labels",
+                            inputs=("faces", "labels"))
 
-with nmf:
-    nmf_panel(key="fc.nmf")
+if nmf.open:
+    with nmf:
+        nmf_panel(key="fc.nmf")
 
-with gabor:
-    st.caption(f"A bank of Gabor kernels at one wavelength and several orientations, applied to **{choice.name}** "
-               "(at most 256 px). Face identification above uses a bank of 5 wavelengths × 8 orientations.")
-    gabor_panel(choice.image, key="fc.gabor")
+if gabor.open:
+    with gabor:
+        st.caption(f"A bank of Gabor kernels at one wavelength and several orientations, applied to **{choice.name}** "
+                   "(at most 256 px). Face identification above uses a bank of 5 wavelengths × 8 orientations.")
+        gabor_panel(choice.image, key="fc.gabor")

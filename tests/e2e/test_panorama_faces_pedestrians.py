@@ -37,7 +37,8 @@ def test_faces_page_detects_and_recognises(page, app_url):
     assert_no_errors(page)
     assert not _error_boxes(page), _error_boxes(page)
     assert sum(t.startswith("1 face") for t in _texts(page)) == 2
-    page.get_by_role("tab", name=re.compile("Recognition")).click()
+    page.get_by_role("tab", name=re.compile("Recognition")).click()  # a lazy tab: the click reruns
+    wait_for_text(page, "Synthetic identities.")
     wait_until_idle(page)
     assert page.get_by_text("Synthetic identities.").first.is_visible()
     metrics = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
@@ -51,6 +52,7 @@ def test_faces_page_detects_and_recognises(page, app_url):
     wait_for_text(page, re.compile(r"The 25 parts"))
     screenshot(page, "faces-nmf")
     page.get_by_role("tab", name=re.compile("Gabor bank")).click()
+    wait_for_text(page, re.compile(r"^Kernels"))
     wait_until_idle(page)
     assert_no_errors(page)
     screenshot(page, "faces-gabor")
