@@ -51,8 +51,12 @@ if ok:
     maps = {r.method.label: r.image for r in ok}
     st.plotly_chart(cached_figure(cluster_composition, image, maps), width="stretch", key="cl.composition")
     mean_colour_row(image, ok)
-    with st.expander("Clusters in the Lab a–b colour plane (book Figure 3.15)", icon=":material/bubble_chart:"):
-        chosen = st.selectbox("Method", list(maps), key="cl.scatter")
-        st.plotly_chart(cached_figure(cluster_scatter, image, maps[chosen]), width="stretch", key="cl.scatter.chart")
-        st.caption("A random sample of 3000 pixels. Clusters that look split in a–b are told apart by lightness "
-                   "L (or by position with a +xy feature space).")
+    scatter = st.expander("Clusters in the Lab a–b colour plane (book Figure 3.15)", icon=":material/bubble_chart:",
+                          key="cl.scatter.open", on_change="rerun")  # drawn only while open
+    if scatter.open:
+        with scatter:
+            chosen = st.selectbox("Method", list(maps), key="cl.scatter")
+            st.plotly_chart(cached_figure(cluster_scatter, image, maps[chosen]), width="stretch",
+                            key="cl.scatter.chart")
+            st.caption("A random sample of 3000 pixels. Clusters that look split in a–b are told apart by "
+                       "lightness L (or by position with a +xy feature space).")

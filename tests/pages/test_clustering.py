@@ -49,3 +49,16 @@ def test_spectral_and_pyramid_mean_shift_run():
     at.multiselect(key="cl.methods").set_value(["spectral", "pyr_mean_shift"]).run()
     assert not at.exception and not errors(at), errors(at)
     assert len(_captions(at)) == 2
+
+
+def test_the_lab_scatter_runs_only_when_its_expander_is_open():
+    at = open_page(PAGE, SMALL)
+    assert not [s for s in at.selectbox if s.key == "cl.scatter"]  # closed: nothing drawn
+    charts = len(at.get("plotly_chart"))
+    at.session_state["cl.scatter.open"] = True
+    at.run()
+    assert not at.exception, at.exception
+    picker = next(s for s in at.selectbox if s.key == "cl.scatter")
+    assert len(at.get("plotly_chart")) == charts + 1
+    picker.set_value(picker.options[-1]).run()
+    assert not at.exception and len(at.get("plotly_chart")) == charts + 1
