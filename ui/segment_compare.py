@@ -27,6 +27,7 @@ from core.segmentation.overlay import colorize, draw_inputs, error_overlay, lege
 from ui.compare import parameter_panels, show_extras, pick_methods
 from ui.export import export_panel
 from ui.history import history_panel, record
+from ui.memo import memo
 from ui.page import COMPARE, EXPORT, HISTORY, SWEEP, lazy_tabs
 from ui.plots import agreement_heatmap, cached_figure, score_bars, synced_images
 from ui.runner import RunResult, format_metric, run_method
@@ -76,12 +77,11 @@ def run_all(methods: list[Method], image: np.ndarray, extras: dict, current: dic
 def view_of(image: np.ndarray, result: np.ndarray, reference: np.ndarray | None, view: str,
             background_label: int | None) -> np.ndarray:
     """The result drawn for display (cached: a rerun with nothing changed redraws nothing)."""
-    return _cached_view(digest(image, result, reference), view, background_label, image, result, reference)
+    return memo(draw_view, image, result, reference, view, background_label)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _cached_view(key: str, view: str, background_label: int | None, _image, _result, _reference) -> np.ndarray:
-    image, result, reference = _image, _result, _reference
+def draw_view(image: np.ndarray, result: np.ndarray, reference: np.ndarray | None, view: str,
+              background_label: int | None) -> np.ndarray:
     if view == VIEWS[1] and reference is not None:
         return error_overlay(image, reference, foreground(result, reference))
     if view == VIEWS[2]:
@@ -96,14 +96,11 @@ def legend_markdown(result: np.ndarray, background_label: int | None, max_items:
                        for i in items)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def _drawn_inputs(key: str, _image: np.ndarray, _extras: dict) -> np.ndarray:
-    return draw_inputs(_image, scribbles=_extras.get("scribbles"), rect=_extras.get("rect"), seeds=_extras.get("seeds"))
-
-
 def results_grid(image: np.ndarray, results: list[RunResult], *, extras: dict, reference: np.ndarray | None,
                  view: str, background_label: int | None, key: str, per_row: int = 4) -> None:
-    first = [("Your input", _drawn_inputs(digest(image, *[np.asarray(v) for v in extras.values()]), image, extras), "")]
+    drawn = memo(draw_inputs, image, scribbles=extras.get("scribbles"), rect=extras.get("rect"),
+                 seeds=extras.get("seeds"))
+    first = [("Your input", drawn, "")]
     if reference is not None:
         first.append(("Reference", view_of(image, reference, None, VIEWS[0], 1),
                       f"{int(np.count_nonzero(reference))} px foreground"))

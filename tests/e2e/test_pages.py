@@ -7,7 +7,7 @@ import pytest
 from core.registry import get_method
 from ui.degrade_controls import BLUR_LABELS
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle, wait_for_text
+from tests.e2e.conftest import assert_no_errors, drag_on, screenshot, wait_until_idle, wait_for_text
 
 pytestmark = pytest.mark.e2e
 
@@ -56,15 +56,7 @@ def test_drawing_a_custom_kernel_changes_the_result(page, app_url):
     canvas = page.locator("canvas.upper-canvas").first
     canvas.scroll_into_view_if_needed()  # the kernel pad sits low in the sidebar
     page.wait_for_timeout(300)
-    box = canvas.bounding_box()
-    x0, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    for step in range(1, 11):
-        page.mouse.move(x0 + box["width"] * 0.06 * step, y + step)
-        page.wait_for_timeout(30)
-    page.mouse.up()
-    page.wait_for_timeout(500)
+    drag_on(page, canvas, ((0.2, 0.5), (0.8, 0.55)), steps=10, pause_ms=30)
     wait_until_idle(page)
     assert_no_errors(page)
     assert page.get_by_text("Using a Gaussian σ=2 kernel meanwhile").count() == 0

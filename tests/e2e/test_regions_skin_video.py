@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.conftest import assert_no_errors, screenshot, wait_until_idle
+from tests.e2e.conftest import assert_no_errors, drag_on, screenshot, wait_until_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -34,16 +34,8 @@ def test_painting_skin_strokes_changes_the_classifiers(page, app_url):
     canvas = page.locator("canvas.upper-canvas").first
     canvas.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    box = canvas.bounding_box()
     # the default brush is "skin": paint it over the orange suit, which the example strokes call non-skin
-    x0, y0 = box["x"] + box["width"] * 0.1, box["y"] + box["height"] * 0.62
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    for step in range(1, 16):
-        page.mouse.move(x0 + box["width"] * 0.012 * step, y0 + box["height"] * 0.02 * step)
-        page.wait_for_timeout(30)
-    page.mouse.up()
-    page.wait_for_timeout(500)
+    drag_on(page, canvas, ((0.1, 0.62), (0.28, 0.92)), steps=15, pause_ms=30)
     wait_until_idle(page)
     for _ in range(120):  # the rerun with the new strokes may start late on a busy machine
         if "(0 painted by you)" not in _training_caption(page) and len(_accuracy_texts(page)) == 4:
