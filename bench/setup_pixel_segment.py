@@ -16,7 +16,6 @@ from bench.inputs import SAMPLE_PREFIX
 from bench.tasks import Case, TaskSetup
 from core.clustering import patches_from_mask
 from core.registry import CLUSTER, SUPERPIXELS, THRESHOLD
-from core.segmentation.inputs import method_inputs
 
 
 class PatchDegradation(SegmentDegradation):
@@ -28,7 +27,7 @@ class PatchDegradation(SegmentDegradation):
 
         def prepare(method):
             if "patches" in method.needs:
-                return method_inputs(method, clean, {"patches": patches})
+                return method.arguments({"image": clean, "patches": patches})
             return base.prepare(method)
 
         return Case(base.image, base.reference, base.inputs, base.degraded, base.settings, prepare=prepare)

@@ -22,7 +22,6 @@ from bench.inputs import SAMPLE_PREFIX, expand, load
 from bench.tasks import Case, Degradation, TaskSetup
 from core.image import decode_image
 from core.registry import SEGMENT
-from core.segmentation.inputs import method_inputs
 from core.segmentation.metrics import dice, foreground, iou
 from core.segmentation.synthetic import (SAMPLE_NAME, reference_for_sample, rect_from_mask, scribbles_from_mask,
                                          seeds_from_mask)
@@ -141,7 +140,7 @@ class SegmentDegradation(Degradation):
                 if available[key] is None:
                     available[key] = make(reference)
         return Case(name, reference, (clean,), None, dict(self.settings),
-                    prepare=lambda method: method_inputs(method, clean, available))
+                    prepare=lambda method: method.arguments(dict(available, image=clean)))
 
 
 def degradation(args: argparse.Namespace) -> SegmentDegradation:

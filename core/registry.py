@@ -1,17 +1,25 @@
-"""The method registry: each method is a pure function plus a declarative description.
+"""The method registry: each method is a pure function plus a declarative description, and the catalogue of
+tasks (core.tasks.protocol): what their methods take and return, and how a result is scored.
 
-A `Task` fixes what a method receives (its positional inputs) and what it returns, so the UI,
-the benchmark and the tests can run any method of a task the same way.
+A `Task` fixes a method's positional inputs and the kind of its output, so the UI, the benchmark and the
+tests can run, score and compare any method of a task the same way.
 """
 from __future__ import annotations
 
 import importlib
 import inspect
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
+
+from core.tasks.protocol import (ALIGNED, BOXES, CLASSIFICATION, IMAGE, MASK, MASKS, PANORAMA, SCORES,
+                                 SEGMENTATION, SHIFTED, Metric, MissingInput, Output, OutputKind, Task, arguments)
+from core.tasks.protocol import KEYPOINTS as KEYPOINTS_KIND
+
+__all__ = ["Param", "Method", "Output", "Task", "Metric", "MissingInput", "TASKS", "method", "methods_for",
+           "get_method", "get_task"]
 
 
 @dataclass(frozen=True)
@@ -88,25 +96,6 @@ class Param:
 
 
 @dataclass(frozen=True)
-class Task:
-    """What every method of a task receives and returns."""
-
-    name: str
-    label: str
-    inputs: tuple[str, ...]  # positional inputs, in order
-    output: str  # "image", "labels", "mask", ...
-    module: str  # the core module that registers its methods
-
-
-@dataclass
-class Output:
-    """A method's result with optional extras to display (an estimated PSF, a curve, ...)."""
-
-    image: np.ndarray
-    extras: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
 class Method:
     key: str
     task: Task
@@ -142,66 +131,116 @@ class Method:
             values[name] = self.param(name).coerce(value)
         return values
 
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return self.task.inputs + self.needs
+
+    def arguments(self, available: dict[str, Any]) -> tuple:
+        """The positional inputs of `run`, taken by name from `available` (raises MissingInput)."""
+        return arguments(self.label, self.task.inputs, self.needs, available)
+
     def run(self, *inputs: Any, params: dict[str, Any] | None = None,
             progress: Callable[[float, str], None] | None = None) -> Output:
-        if len(inputs) != len(self.task.inputs) + len(self.needs):
-            names = ", ".join(self.task.inputs + self.needs)
-            raise ValueError(f"{self.label} needs these inputs: {names}.")
+        """Run on positional inputs (the task's, then `needs`); the output is checked against the task's
+        output kind (dtype and range normalised, shape and extras checked)."""
+        if len(inputs) != len(self.input_names):
+            raise ValueError(f"{self.label} needs these inputs: {', '.join(self.input_names)}.")
         kwargs = self.resolve(params)
         if progress is not None and self.accepts_progress:
             kwargs["progress"] = progress
         result = self.function(*inputs, **kwargs)
-        return result if isinstance(result, Output) else Output(result)
+        output = result if isinstance(result, Output) else Output(result)
+        return self.task.output.check(output, dict(zip(self.input_names, inputs)), self.label)
 
 
-# Chapter 1
-DENOISE = Task("denoise", "Denoising", ("image",), "image", "core.denoise")
-DEBLUR = Task("deblur", "Deblurring", ("image", "psf"), "image", "core.deblur")
-# Chapter 2 (mask: bool, True where pixels are missing)
-INPAINT = Task("inpaint", "Inpainting", ("image", "mask"), "image", "core.inpaint")
-DIFFUSE = Task("diffuse", "Anisotropic diffusion", ("image",), "image", "core.diffusion")
-SKETCH = Task("sketch", "Pencil sketch", ("image",), "image", "core.sketch")
-# Chapters 3-4 tasks
-# segment (interactive): the image, then what Method.needs names (core.segmentation.inputs: scribbles, strokes,
-# rect, seeds). Output.image: a bool foreground mask, or int32 labels (1 = background, >= 2 objects).
-SEGMENT = Task("segment", "Interactive segmentation", ("image",), "labels", "core.segmentation.interactive")
-# background: an image and a bool foreground mask in; Output.image is the image with its background changed.
-BACKGROUND = Task("background", "Background effects", ("image", "mask"), "image", "core.segmentation.background")
-# threshold: Output.image is a bool mask (True = object); global methods put their threshold ([0, 1]) in
-# extras["threshold"]. cluster / superpixels: Output.image is an int32 label map (labels from 1;
-# 0 = unassigned). Mahalanobis needs "patches": an int32 label image of reference patches (0 = none).
-THRESHOLD = Task("threshold", "Thresholding", ("image",), "mask", "core.threshold")
-CLUSTER = Task("cluster", "Clustering", ("image",), "labels", "core.clustering")
-SUPERPIXELS = Task("superpixels", "Superpixels & graph cuts", ("image",), "labels", "core.superpixels")
-# components: a bool mask in, int32 labels out (0 = background), as Output.image.
-COMPONENTS = Task("components", "Connected components", ("mask",), "labels", "core.regions")
-# skin: an RGB image and scribbles (int32: 0 none, 1 non-skin, 2 skin) in; Output.image is the float skin
-# mask (H, W) in {0, 1}; extras["accuracy"] is the accuracy on held-out stroke pixels.
-SKIN = Task("skin", "Skin classification", ("image", "scribbles"), "mask", "core.skin")
-# background_subtraction: frames (T, H, W, 3) float in; Output.image is the bool foreground masks
-# (T, H, W); extras["background"] is the final background model (H, W, 3).
-BACKGROUND_SUBTRACTION = Task("background_subtraction", "Video background subtraction", ("frames",), "masks",
-                              "core.video_bg")
-# outliers: samples (N, D) in [0, 1] in; Output.image is the per-sample reconstruction error (N,);
-# extras["reconstruction"] holds the (N, D) reconstructions.
-OUTLIERS = Task("outliers", "Outlier detection", ("samples",), "scores", "core.outliers")
-# Chapters 5-6 tasks
-# panorama (a list of 2-6 overlapping images in; the panorama out), faces and pedestrians ("boxes": an
-# annotated image plus extras["boxes"]; "classification": a row-normalised confusion matrix plus extras)
-STITCH = Task("stitch", "Panorama stitching", ("images",), "image", "core.panorama")
-DETECT_FACES = Task("detect_faces", "Face and eye detection", ("image",), "boxes", "core.faces")
-RECOGNIZE_FACES = Task("recognize_faces", "Face recognition", ("faces", "labels"), "classification", "core.faces")
-DETECT_PEOPLE = Task("detect_people", "People detection", ("image",), "boxes", "core.pedestrians")
-# keypoints: Output.image is the image with its keypoints drawn (RGB); extras["keypoints"] is an
-# (N, 5) float32 array of x, y, size (diameter, px), angle (degrees, -1 = none), response.
-KEYPOINTS = Task("keypoints", "Keypoint detection", ("image",), "keypoints", "core.keypoints")
-# register: `moving` is aligned onto `fixed`. Output.image is the aligned moving image (fixed's shape);
-# extras["transform"] is a 3×3 moving→fixed matrix (parametric methods) and extras["field"] an (H, W, 2)
-# float32 displacement (dx, dy) with aligned(x) = moving(x + field(x)) (every method).
-REGISTER = Task("register", "Registration", ("fixed", "moving"), "image", "core.registration")
-# align_channels: an RGB image whose channels are shifted; extras["shifts"] holds the (dx, dy) per channel.
-ALIGN_CHANNELS = Task("align_channels", "Colour-channel alignment", ("image",), "image",
-                      "core.registration.channels")
+# -- the task catalogue: what each task's methods take and return, and how their results are scored ------------
+
+PSNR = Metric("psnr", "PSNR", " dB", 2, gain=True)
+SSIM = Metric("ssim", "SSIM", "", 3)
+MSE = Metric("mse", "MSE", "", 5, higher_is_better=False, caption=False)
+RESTORED = (PSNR, SSIM, MSE)
+OVERLAP = (Metric("iou", "IoU", "", 3), Metric("dice", "Dice", "", 3))
+SEGMENTS = Metric("segments", "segments", "", 0, needs_truth=False, noun=("segment", "segments"))
+DETECTED = (Metric("count", "detections", "", 0, needs_truth=False, noun=("detection", "detections")),
+            Metric("f1", "F1", "", 2), Metric("precision", "precision", "", 2),
+            Metric("recall", "recall", "", 2))
+_RESTORATION, _SEGMENTATION = "core.tasks.restoration", "core.tasks.segmentation"
+_FEATURES, _DETECTION = "core.tasks.features", "core.tasks.detection"
+
+
+def _task(name: str, label: str, inputs: tuple[str, ...], output: OutputKind, module: str, metrics: tuple,
+          family: str, **details) -> Task:
+    """A task whose scorer and examples are `score_<name>` and `example_<name>` in its family's module."""
+    return Task(name, label, inputs, output, module, metrics, scorer=f"{family}:score_{name}",
+                examples=f"{family}:example_{name}", **details)
+
+
+# Chapters 1-2: restoration (truth: the clean image)
+DENOISE = _task("denoise", "Denoising", ("image",), IMAGE, "core.denoise", RESTORED, _RESTORATION, baseline="image")
+DEBLUR = _task("deblur", "Deblurring", ("image", "psf"), IMAGE, "core.deblur", RESTORED, _RESTORATION,
+               baseline="image")
+INPAINT = _task("inpaint", "Inpainting", ("image", "mask"), IMAGE, "core.inpaint",  # mask: True = missing
+                RESTORED + (Metric("psnr_mask", "Mask PSNR", " dB", 2, gain=True),
+                            Metric("ssim_mask", "Mask SSIM", "", 3)), _RESTORATION, baseline="image")
+DIFFUSE = _task("diffuse", "Anisotropic diffusion", ("image",), IMAGE, "core.diffusion", RESTORED, _RESTORATION,
+                baseline="image")
+SKETCH = _task("sketch", "Pencil sketch", ("image",), IMAGE, "core.sketch",
+               (Metric("ink", "ink", "", 3, needs_truth=False),), _RESTORATION)
+# background: an image and a bool foreground mask in; out, the image with its background changed
+BACKGROUND = _task("background", "Background effects", ("image", "mask"), IMAGE, "core.segmentation.background",
+                   (Metric("background_change", "background change", "", 3, needs_truth=False),
+                    Metric("foreground_change", "foreground change", "", 4, higher_is_better=False,
+                           needs_truth=False)), _RESTORATION)
+# Chapters 3-4: segmentation (truth: a bool reference mask), classifiers of pixels, video, outliers
+SEGMENT = _task("segment", "Interactive segmentation", ("image",), SEGMENTATION, "core.segmentation.interactive",
+                OVERLAP + (SEGMENTS,), _SEGMENTATION)
+THRESHOLD = _task("threshold", "Thresholding", ("image",), SEGMENTATION, "core.threshold", OVERLAP + (SEGMENTS,),
+                  _SEGMENTATION)  # global methods put their threshold ([0, 1]) in extras["threshold"]
+CLUSTER = _task("cluster", "Clustering", ("image",), SEGMENTATION, "core.clustering", OVERLAP + (SEGMENTS,),
+                _SEGMENTATION)
+SUPERPIXELS = _task("superpixels", "Superpixels & graph cuts", ("image",), SEGMENTATION, "core.superpixels",
+                    OVERLAP + (SEGMENTS,), _SEGMENTATION)
+COMPONENTS = _task("components", "Connected components", ("mask",),  # truth: the true label image
+                   OutputKind("segmentation", SEGMENTATION.contract, SEGMENTATION.validate, like="mask"),
+                   "core.regions", (Metric("regions", "regions", "", 0, needs_truth=False, noun=("region", "regions")),
+                                    Metric("agreement", "agreement", "", 3)), _SEGMENTATION)
+# skin: scribbles are int32, 0 none, 1 non-skin, 2 skin; truth: the true skin mask
+SKIN = _task("skin", "Skin classification", ("image", "scribbles"), MASK, "core.skin",
+             (Metric("accuracy", "held-out accuracy", "", 3, needs_truth=False),
+              Metric("skin_fraction", "skin fraction", "", 3, needs_truth=False, caption=False),
+              Metric("iou", "IoU", "", 3)), _SEGMENTATION)
+# background_subtraction: frames (T, H, W, 3) in; extras["background"]: the final background model
+BACKGROUND_SUBTRACTION = _task("background_subtraction", "Video background subtraction", ("frames",), MASKS,
+                               "core.video_bg", OVERLAP, _SEGMENTATION)
+# outliers: samples (N, D) in [0, 1] in; extras["reconstruction"]: (N, D); truth: which samples were corrupted
+OUTLIERS = _task("outliers", "Outlier detection", ("samples",), SCORES, "core.outliers",
+                 (Metric("roc_auc", "ROC AUC", "", 3), Metric("precision_top20", "precision in the top 20", "", 2)),
+                 _SEGMENTATION)
+# Chapters 5-6: features, registration, stitching (truth: the known transform, corners, shifts or source)
+KEYPOINTS = _task("keypoints", "Keypoint detection", ("image",), KEYPOINTS_KIND, "core.keypoints",
+                  (Metric("keypoints", "keypoints", "", 0, needs_truth=False, noun=("keypoint", "keypoints")),
+                   Metric("recall_3px", "corners found (3 px)", "", 2)), _FEATURES)
+REGISTER = _task("register", "Registration", ("fixed", "moving"), ALIGNED, "core.registration",  # moving onto fixed
+                 (Metric("error_px", "error", " px", 2, higher_is_better=False),
+                  Metric("mse", "MSE after", "", 4, higher_is_better=False, needs_truth=False),
+                  Metric("ncc", "NCC after", "", 3, needs_truth=False, caption=False)), _FEATURES,
+                 baseline="moving")
+ALIGN_CHANNELS = _task("align_channels", "Colour-channel alignment", ("image",), SHIFTED,
+                       "core.registration.channels", (Metric("error_px", "shift error", " px", 2,
+                                                             higher_is_better=False),), _FEATURES)
+STITCH = _task("stitch", "Panorama stitching", ("images",), PANORAMA, "core.panorama",  # 2-6 overlapping images
+               (Metric("used", "images joined", "", 0, needs_truth=False, noun=("image joined", "images joined")),
+                Metric("width", "width", " px", 0, needs_truth=False, caption=False),
+                Metric("height", "height", " px", 0, needs_truth=False, caption=False),
+                Metric("seam_psnr", "seam PSNR", " dB", 2), Metric("seam_mae", "seam error", "", 4,
+                                                                   higher_is_better=False),
+                Metric("coverage", "coverage", "", 3)), _FEATURES)
+DETECT_FACES = _task("detect_faces", "Face and eye detection", ("image",), BOXES, "core.faces", DETECTED, _DETECTION)
+RECOGNIZE_FACES = _task("recognize_faces", "Face recognition", ("faces", "labels"), CLASSIFICATION, "core.faces",
+                        (Metric("accuracy", "held-out accuracy", "", 3, needs_truth=False),
+                         Metric("chance", "chance", "", 3, needs_truth=False, caption=False)), _DETECTION)
+DETECT_PEOPLE = _task("detect_people", "People detection", ("image",), BOXES, "core.pedestrians", DETECTED,
+                      _DETECTION)
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 
@@ -226,6 +265,13 @@ def methods_for(task: Task | str) -> list[Method]:
     task = TASKS[task] if isinstance(task, str) else task
     importlib.import_module(task.module)
     return [m for (name, _), m in _METHODS.items() if name == task.name]
+
+
+def get_task(name: str) -> Task:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise KeyError(f"Unknown task {name!r}. Known: {', '.join(TASKS)}.") from None
 
 
 def get_method(task: Task | str, key: str) -> Method:

@@ -21,7 +21,7 @@ import streamlit as st
 
 from core.image import digest, encode_png
 from core.registry import Method, Task
-from core.segmentation.inputs import NEEDS, MissingInput, method_inputs
+from core.tasks.protocol import NEEDS, MissingInput
 from core.segmentation.metrics import foreground, pairwise_agreement, segmentation_scores
 from core.segmentation.overlay import colorize, draw_inputs, error_overlay, legend, overlay
 from ui.compare import parameter_panels, show_extras, pick_methods
@@ -65,7 +65,7 @@ def run_all(methods: list[Method], image: np.ndarray, extras: dict, current: dic
     results, inputs = [], {}
     for method in methods:
         try:
-            inputs[method.key] = method_inputs(method, image, extras)
+            inputs[method.key] = method.arguments(dict(extras, image=image))
         except MissingInput as exc:
             results.append(RunResult(method, dict(current.get(method.key, {})), None, 0.0, str(exc)))
             continue
@@ -224,7 +224,7 @@ def compare_segmentations(task: Task, image: np.ndarray, *, extras: dict | None 
             if extras.get("scribbles") is not None and "scribbles" not in auto:
                 st.download_button("Scribbles (.npy)", npy_bytes(extras["scribbles"]), file_name="scribbles.npy",
                                    key=f"{key}.npy", icon=":material/brush:")
-            names = {m.key: ("image",) + tuple(NEEDS[n].source for n in m.needs) for m in methods}
+            names = {m.key: ("image",) + tuple(NEEDS[n].key for n in m.needs) for m in methods}
             export_panel(task.name, results, metric_rows(results), full_recipe, inputs=names,
                          has_reference=reference is not None, key=f"{key}.export", png=_mask_png, imports=IMPORTS,
                          score_line=SCORE_LINE)

@@ -46,7 +46,7 @@ def _align(image: np.ndarray, reference: str, estimate) -> Output:
         dx, dy = estimate(image[..., ref], image[..., index])
         shifts[name] = (float(dx), float(dy))
         out[..., index] = _shift(image[..., index], dx, dy)
-    return Output(np.clip(out, 0, 1), {"shifts": shifts})
+    return Output(np.clip(out, 0, 1), {"shifts": shifts, "reference": reference})
 
 
 REFERENCE = Param("reference", "Reference channel", "R", choices=CHANNELS, help="Book: red.")

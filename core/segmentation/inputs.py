@@ -1,4 +1,4 @@
-"""The extra inputs a segmentation method can declare in `Method.needs`, and how they are checked.
+"""Checks of the extra inputs segmentation methods declare in `Method.needs` (`core.tasks.protocol.NEEDS`).
 
 Canonical forms (image pixel coordinates):
 - "scribbles": int32 label image, 0 = unlabelled, 1 = background, 2 = foreground, 3+ = more objects;
@@ -9,50 +9,7 @@ Canonical forms (image pixel coordinates):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
-
-
-class MissingInput(ValueError):
-    """A method was run without an input it needs (shown as a message or a bench skip line)."""
-
-
-@dataclass(frozen=True)
-class Need:
-    name: str
-    source: str  # the key in the `available` dict that supplies it
-    required: bool
-    what: str  # for messages: "<method> needs <what>"
-
-
-NEEDS = {
-    "scribbles": Need("scribbles", "scribbles", True,
-                      "scribbles: paint the background with label 1 and the object with label 2"),
-    "strokes": Need("strokes", "scribbles", False, "optional refinement strokes"),
-    "rect": Need("rect", "rect", True, "a rectangle around the object"),
-    "seeds": Need("seeds", "seeds", True, "seed points inside the object"),
-    # reference patches (Mahalanobis): an int32 label image, 0 = none, k = the pixels of class k's patch
-    "patches": Need("patches", "patches", True, "reference patches: draw one rectangle on each kind of region"),
-}
-
-
-def method_inputs(method, image: np.ndarray, available: dict[str, Any]) -> tuple:
-    """The positional inputs of `method.run`: the image, then each of `method.needs` taken from
-    `available`. Raises MissingInput naming what to draw when a required one is missing."""
-    inputs = [image]
-    for name in method.needs:
-        need = NEEDS.get(name)
-        if need is None:
-            raise ValueError(f"{method.label} needs an input the segmentation kit does not know: {name!r}.")
-        value = available.get(need.source)
-        empty = value is None or (isinstance(value, (list, tuple)) and len(value) == 0) or (
-            isinstance(value, np.ndarray) and value.dtype != object and not np.any(value))
-        if empty and need.required:
-            raise MissingInput(f"{method.label} needs {need.what}.")
-        inputs.append(None if empty else value)
-    return tuple(inputs)
 
 
 def check_scribbles(scribbles: np.ndarray | None, shape: tuple[int, ...], *, method: str) -> np.ndarray:

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 from core.registry import get_method, methods_for
-from core.segmentation.inputs import method_inputs
 from core.segmentation.metrics import foreground, iou
 from core.segmentation.synthetic import objects_scene, rect_from_mask, scribbles_from_mask, seeds_from_mask
 
@@ -30,7 +29,7 @@ def test_every_method_recovers_the_synthetic_objects(scene, key, color):
     image, mask, available = scene
     image = image if color else image.mean(axis=2).astype(np.float32)
     method = get_method("segment", key)
-    inputs = method_inputs(method, image, available)
+    inputs = method.arguments(dict(available, image=image))
     frozen = [np.array(x, copy=True) if x is not None else None for x in inputs]
     calls = []
     out = method.run(*inputs, progress=lambda f, m="": calls.append(f))

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from core.registry import get_method
-from core.segmentation.inputs import MissingInput, check_rect, check_scribbles, check_seeds, method_inputs
+from core.segmentation.inputs import check_rect, check_scribbles, check_seeds
+from core.tasks.protocol import MissingInput
 from core.segmentation.metrics import (agreement, dice, foreground, iou, pairwise_agreement, segment_count,
                                        segmentation_scores)
 from core.segmentation.overlay import colorize, draw_inputs, error_overlay, legend, overlay
@@ -107,11 +108,13 @@ def test_method_inputs_names_what_is_missing():
     image = np.zeros((32, 32), np.float32)
     grabcut = get_method("segment", "grabcut")
     with pytest.raises(MissingInput, match="GrabCut.*rectangle"):
-        method_inputs(grabcut, image, {})
-    inputs = method_inputs(grabcut, image, {"rect": (2, 2, 10, 10)})  # strokes are optional
+        grabcut.arguments({"image": image})
+    inputs = grabcut.arguments({"image": image, "rect": (2, 2, 10, 10)})  # strokes are optional
     assert inputs[1] == (2, 2, 10, 10) and inputs[2] is None
     with pytest.raises(MissingInput, match="scribbles"):
-        method_inputs(get_method("segment", "random_walker"), image, {"scribbles": np.zeros((32, 32), np.int32)})
+        get_method("segment", "random_walker").arguments({"image": image, "scribbles": np.zeros((32, 32), np.int32)})
+    with pytest.raises(MissingInput, match="needs image"):
+        grabcut.arguments({"rect": (2, 2, 10, 10)})
 
 
 def test_agreement_of_label_maps_matches_a_direct_count():
