@@ -15,7 +15,8 @@ from typing import Any, Callable
 import numpy as np
 
 from core.tasks.protocol import (ALIGNED, BOXES, CLASSIFICATION, IMAGE, MASK, MASKS, PANORAMA, SCORES,
-                                 SEGMENTATION, SHIFTED, Metric, MissingInput, Output, OutputKind, Task, arguments)
+                                 SEGMENTATION, SHIFTED, NEEDS, Metric, MissingInput, Output, OutputKind, Task,
+                                 arguments)
 from core.tasks.protocol import KEYPOINTS as KEYPOINTS_KIND
 
 __all__ = ["Param", "Method", "Output", "Task", "Metric", "MissingInput", "TASKS", "method", "methods_for",
@@ -142,8 +143,12 @@ class Method:
     def run(self, *inputs: Any, params: dict[str, Any] | None = None,
             progress: Callable[[float, str], None] | None = None) -> Output:
         """Run on positional inputs (the task's, then `needs`); the output is checked against the task's
-        output kind (dtype and range normalised, shape and extras checked)."""
-        if len(inputs) != len(self.input_names):
+        output kind (dtype and range normalised, shape and extras checked). Optional needs at the end may be
+        left out (they are None)."""
+        names = self.input_names
+        if len(inputs) < len(names) and all(n in NEEDS and not NEEDS[n].required for n in names[len(inputs):]):
+            inputs = inputs + (None,) * (len(names) - len(inputs))
+        if len(inputs) != len(names):
             raise ValueError(f"{self.label} needs these inputs: {', '.join(self.input_names)}.")
         kwargs = self.resolve(params)
         if progress is not None and self.accepts_progress:

@@ -2,38 +2,33 @@
 import pandas as pd
 import streamlit as st
 
+import ui
 from core.registry import BACKGROUND, methods_for
 from core.segmentation.background import UNAVAILABLE_MODELS
 from core.segmentation.overlay import overlay
-from ui.cards import method_cards
-from ui.compare import compare_methods
-from ui.inputs import pick_image
-from ui.page import header
-from ui.segment_compare import npy_bytes
-from ui.segment_inputs import foreground_mask
 
 DEFAULT_METHODS = ["blur", "replace", "desaturate"]
 
-header("Background blur & replace",
+ui.header("Background blur & replace",
        "Cut the object out with GrabCut (a box, then strokes) or paint it, then blur, replace or desaturate the "
        "background through a feathered matte.", "Chapter 4 (§4.6), with GrabCut from Chapter 3")
-choice = pick_image(key="bg", default="astronaut", gray_default=False)
+choice = ui.pick_image(key="bg", default="astronaut", gray_default=False)
 image = choice.image
-method_cards(methods_for(BACKGROUND))
+ui.method_cards(methods_for(BACKGROUND))
 
 st.subheader("Foreground mask")
-mask, described = foreground_mask(image, key="bg.fg")
+mask, described = ui.foreground_mask(image, key="bg.fg")
 if mask is not None:
     st.columns(3)[0].image(overlay(image, mask), width="stretch",
                            caption=f"Foreground: {described}, {100 * mask.mean():.1f} % of the image")
 
 st.subheader("Results")
 if mask is not None:
-    st.download_button("Mask (.npy)", npy_bytes(mask), file_name="mask.npy", key="bg.mask.npy",
+    st.download_button("Mask (.npy)", ui.npy_bytes(mask), file_name="mask.npy", key="bg.mask.npy",
                        icon=":material/download:")
-    compare_methods(BACKGROUND, (image, mask), reference=None, baseline_label="Input",
-                    recipe=f"{choice.code}\nmask = np.load('mask.npy')  # from the download button",
-                    defaults=DEFAULT_METHODS, key="bg")
+    ui.compare(BACKGROUND, {"image": image, "mask": mask}, defaults=DEFAULT_METHODS, key="bg",
+               recipe=f"{choice.code}\nimport numpy as np\nmask = np.load('mask.npy')  # from the download button",
+               cells=ui.Cells(leading=lambda comparison: [ui.Leading("Input", image)]))
 else:
     st.info("The effects appear once there is a foreground mask.")
 

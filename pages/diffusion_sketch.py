@@ -3,30 +3,26 @@ against the iteration count, and pencil sketches from the image minus its diffus
 import numpy as np
 import streamlit as st
 
+import ui
 from core.image import digest
 from core.registry import DIFFUSE, SKETCH, methods_for
-from ui.cards import method_cards
-from ui.compare import compare_methods
-from ui.degrade_controls import noise_controls
-from ui.inputs import pick_image
-from ui.page import header
-from ui.plots import cached_figure, metric_curves
 
 KAPPAS = [0.02, 0.03, 0.05, 0.07, 0.1, 0.12, 0.15, 0.2, 0.3, 0.5, 1.0, 30.0]
 
-header("Anisotropic diffusion & sketch",
+ui.header("Anisotropic diffusion & sketch",
        "Perona–Malik diffusion smooths inside regions but not across edges: compare it with a Gaussian blur, "
        "watch PSNR/SSIM evolve with the iterations, and turn the residual into a pencil sketch.", "Chapter 2")
-clean = pick_image(key="ds")
-noisy = noise_controls(clean.image, key="ds.noise")
-method_cards(methods_for(DIFFUSE) + methods_for(SKETCH))
+clean = ui.pick_image(key="ds")
+noisy = ui.noise_controls(clean.image, key="ds.noise")
+ui.method_cards(methods_for(DIFFUSE) + methods_for(SKETCH))
 
 st.subheader("Diffusion against a Gaussian blur")
 st.caption(f"Input: **{clean.name}** with {noisy.description}. κ and K are on the [0, 1] intensity scale "
            "(OpenCV's K is divided by 3·255 internally): the book's K = 30 and κ = 50 make both versions plain "
            "heat flow, i.e. a Gaussian blur.")
-compare_methods(DIFFUSE, (noisy.image,), reference=clean.image, baseline_label="Noisy input",
-                recipe=f"{clean.code}\n{noisy.code}", defaults=["df_gaussian", "df_numpy", "df_opencv"], key="ds")
+ui.compare(DIFFUSE, {"image": noisy.image}, truth=clean.image, baseline="Noisy input",
+           recipe=f"{clean.code}\n{noisy.code}", variables={"image": "degraded"}, truth_code="image",
+           defaults=["df_gaussian", "df_numpy", "df_opencv"], key="ds")
 
 
 @st.cache_data(max_entries=12, show_spinner="Diffusing and scoring every iteration…")
@@ -54,7 +50,7 @@ if alpha > 0.15:
     st.warning("α above about 0.15 makes OpenCV's 8-neighbour scheme unstable: its curve will collapse.")
 curves = _curves(digest(noisy.image), digest(clean.image), iterations, float(kappa), gamma, conduction, alpha,
                  noisy.image, clean.image)
-st.plotly_chart(cached_figure(metric_curves, curves, x_title="iterations"), width="stretch", key="ds.curve.chart")
+st.plotly_chart(ui.cached_figure(ui.metric_curves, curves, x_title="iterations"), width="stretch", key="ds.curve.chart")
 best = []
 for name, curve in curves.items():
     i = int(np.argmax(curve["psnr"]))
@@ -66,5 +62,5 @@ st.caption("Where the image is darker than its smoothed version a pencil stroke 
            f"from the clean **{clean.name}** (noise would be drawn too). Anisotropic diffusion keeps strong edges "
            "in the smoothed image, so outlines stay thin; the Gaussian version (a difference of Gaussians) draws "
            "them as wide bands.")
-compare_methods(SKETCH, (clean.image,), reference=None, baseline_label="Input",
-                recipe=f"{clean.code}\ndegraded = image", defaults=["sk_diffusion", "sk_gaussian"], key="sk")
+ui.compare(SKETCH, {"image": clean.image}, recipe=clean.code, defaults=["sk_diffusion", "sk_gaussian"], key="sk",
+           cells=ui.Cells(leading=lambda comparison: [ui.Leading("Input", clean.image)]))

@@ -3,20 +3,14 @@ on held-out faces, and Haar / LBP cascade face and eye detection."""
 import numpy as np
 import streamlit as st
 
+import ui
 from core.image import digest
 from core.registry import DETECT_FACES, RECOGNIZE_FACES, methods_for
-from ui.cards import method_cards
-from ui.detections import (box_scoring, comparison_tabs, count_time_bars, detection_grid,
-                           recognition_scoring, run_compared)
-from ui.face_panels import (example_zip, gabor_panel, identity_overview, nmf_panel, recognition_results,
-                            synthetic_set, zip_set)
-from ui.inputs import pick_image
-from ui.page import header, lazy_tabs
-from ui.plots import cached_figure
+from ui.panels import faces
 
-header("Faces", "Detect faces and eyes, identify people from held-out photos, and look at faces through NMF "
+ui.header("Faces", "Detect faces and eyes, identify people from held-out photos, and look at faces through NMF "
        "parts and Gabor filters.", "Chapter 6 (§6.2–6.4)")
-choice = pick_image(key="fc", default="astronaut", gray_default=False)
+choice = ui.pick_image(key="fc", default="astronaut", gray_default=False)
 
 st.sidebar.header("Identities for recognition")
 IDS = ["Synthetic (from lfw_subset)", "Upload a zip"]
@@ -28,42 +22,39 @@ if ids == IDS[0]:
     strength = st.sidebar.slider("Augmentation strength", 0.25, 2.0, 1.5, 0.25, key="fc.strength",
                                  bind="query-params", help="How far each image is varied from its source photo.")
     set_seed = st.sidebar.number_input("Seed", 0, 999, 0, key="fc.set_seed", bind="query-params")
-    face_set = synthetic_set(n_ids, per_id, strength, int(set_seed))
-    set_recipe = (f"face_set = synthetic_identities(identities={n_ids}, per_identity={per_id}, strength={strength}, "
+    face_set = faces.synthetic_set(n_ids, per_id, strength, int(set_seed))
+    set_recipe = ("from core.faces import synthetic_identities\n"
+                  f"face_set = synthetic_identities(identities={n_ids}, per_identity={per_id}, strength={strength}, "
                   f"seed={set_seed})")
 else:
     upload = st.sidebar.file_uploader("Zip: one folder of face images per person", type=["zip"], key="fc.zip")
     crop = st.sidebar.toggle("Crop each image to its face (Haar)", value=False, key="fc.crop",
                              help="For photos that are not face crops already.")
-    st.sidebar.download_button("Example zip (3 synthetic people)", example_zip(), "faces_example.zip",
+    st.sidebar.download_button("Example zip (3 synthetic people)", faces.example_zip(), "faces_example.zip",
                                mime="application/zip", key="fc.example", icon=":material/download:")
     upload_missing = upload is None
     if upload is None:
         set_error = "Upload a zip with one folder per person (the folder name is the person's label)."
     else:
         data = upload.getvalue()
-        face_set, set_error = zip_set(digest(np.frombuffer(data, np.uint8)), crop, data)
-        set_recipe = f"face_set = load_identity_zip(open({upload.name!r}, 'rb').read(), crop_faces={crop})"
+        face_set, set_error = faces.zip_set(digest(np.frombuffer(data, np.uint8)), crop, data)
+        set_recipe = "from core.faces import load_identity_zip\n" + f"face_set = load_identity_zip(open({upload.name!r}, 'rb').read(), crop_faces={crop})"
         set_error = set_error and f"Could not use “{upload.name}”: {set_error}"
 
-detect, recognise, nmf, gabor = lazy_tabs([":material/face: Detection", ":material/badge: Recognition",
+detect, recognise, nmf, gabor = ui.lazy_tabs([":material/face: Detection", ":material/badge: Recognition",
                                             ":material/grid_view: NMF parts", ":material/waves: Gabor bank"],
                                            key="fc.tab")  # only the open tab runs
 if detect.open:
     with detect:
-        method_cards(methods_for(DETECT_FACES))
+        ui.method_cards(methods_for(DETECT_FACES))
         st.caption(f"Input: **{choice.name}**. OpenCV's bundled frontal-face and eye cascades (Haar), and "
                    "scikit-image's bundled LBP face cascade.")
-        chosen = run_compared(DETECT_FACES, (choice.image,), ["haar_face", "lbp_skimage"], key="fc.det",
-                              scoring=box_scoring(None))
-        rows = detection_grid(chosen.results, nouns=("face", "faces"))
-        if rows:
-            st.plotly_chart(cached_figure(count_time_bars, rows), width="stretch", key="fc.det.bars")
-        comparison_tabs(chosen, recipe=choice.code, inputs=("image",))
+        ui.compare(DETECT_FACES, {"image": choice.image}, recipe=choice.code, defaults=["haar_face", "lbp_skimage"],
+                   key="fc.det", label="Detectors to compare")
 
 if recognise.open:
     with recognise:
-        method_cards(methods_for(RECOGNIZE_FACES))
+        ui.method_cards(methods_for(RECOGNIZE_FACES))
         if set_error and upload_missing:
             st.info(set_error, icon=":material/folder_zip:")
         elif set_error:
@@ -75,20 +66,19 @@ if recognise.open:
                            "gamma, contrast, blur and noise. Real people vary far more (pose, age, expression, "
                            "lighting): read the accuracies below as optimistic. Upload a zip for real identities.",
                            icon=":material/science:")
-            identity_overview(face_set)
+            faces.identity_overview(face_set)
             st.caption("Each method trains on one part of every identity's images and is scored on the held-out rest.")
-            chosen = run_compared(RECOGNIZE_FACES, (face_set.faces, face_set.labels), ["lbph", "gabor_rf", "gabor_knn"],
-                                  key="fc.rec", scoring=recognition_scoring(face_set.labels))
-            recognition_results(chosen.results, face_set.names, key="fc.rec")
-            comparison_tabs(chosen, recipe=set_recipe + "\nfaces, labels = face_set.faces, face_set.labels",
-                            inputs=("faces", "labels"))
+            ui.compare(RECOGNIZE_FACES, {"faces": face_set.faces, "labels": face_set.labels}, recipe=set_recipe,
+                       variables={"faces": "face_set.faces", "labels": "face_set.labels"},
+                       defaults=["lbph", "gabor_rf", "gabor_knn"], key="fc.rec", label="Recognisers to compare",
+                       cells=faces.RECOGNITION_CELLS)
 
 if nmf.open:
     with nmf:
-        nmf_panel(key="fc.nmf")
+        faces.nmf_panel(key="fc.nmf")
 
 if gabor.open:
     with gabor:
         st.caption(f"A bank of Gabor kernels at one wavelength and several orientations, applied to **{choice.name}** "
                    "(at most 256 px). Face identification above uses a bank of 5 wavelengths × 8 orientations.")
-        gabor_panel(choice.image, key="fc.gabor")
+        faces.gabor_panel(choice.image, key="fc.gabor")

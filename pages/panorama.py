@@ -3,15 +3,12 @@ seam error can be measured), on your own images, or on frames sampled from a vid
 import numpy as np
 import streamlit as st
 
+import ui
 from core.image import decode_image, digest
 from core.registry import STITCH, methods_for
-from ui.cards import method_cards
-from ui.detections import comparison_tabs, run_compared, stitch_scoring
-from ui.inputs import UPLOAD_TYPES, pick_image
-from ui.page import header
-from ui.panorama_view import generated_video, panorama_results, uploaded_video
+from ui.panels import panorama
 
-header("Panorama stitching", "Stitch 2–4 overlapping images with OpenCV's Stitcher, in panorama or scans mode, "
+ui.header("Panorama stitching", "Stitch 2–4 overlapping images with OpenCV's Stitcher, in panorama or scans mode, "
        "and measure the seams against the image the views were cut from.", "Chapter 6 (§6.1)")
 
 SOURCES = ["Synthetic views", "Your images", "Video frames"]
@@ -29,7 +26,7 @@ def _views(image_digest: str, count: int, overlap: float, wobble: float, seed: i
 
 reference, images, notes, recipe = None, [], [], ""
 if source == SOURCES[0]:
-    choice = pick_image(key="pano", default="coffee", gray_default=False)
+    choice = ui.pick_image(key="pano", default="coffee", gray_default=False)
     count = st.sidebar.slider("Views", 2, 4, 3, key="pano.views", bind="query-params")
     overlap = st.sidebar.slider("Overlap between neighbours", 0.3, 0.7, 0.5, 0.05, key="pano.overlap",
                                 bind="query-params")
@@ -37,8 +34,8 @@ if source == SOURCES[0]:
                                bind="query-params", help="Random tilt of each view, as a hand-held camera has.")
     seed = st.sidebar.number_input("Seed", 0, 999, 0, key="pano.seed", bind="query-params")
     reference = choice.image
-    recipe = (f"{choice.code}\nviews = camera_views(image, count={count}, overlap={overlap}, wobble={wobble}, "
-              f"seed={seed})")
+    recipe = (f"{choice.code}\nfrom core.panorama import camera_views\n"
+              f"views = camera_views(image, count={count}, overlap={overlap}, wobble={wobble}, seed={seed})")
     try:
         images = _views(digest(reference), count, overlap, wobble, int(seed), reference)
     except ValueError as exc:
@@ -49,9 +46,10 @@ else:
     max_side = st.sidebar.select_slider("Working size (max side, px)", [128, 192, 256, 384, 512, 768], 512,
                                         key="pano.max_side", bind="query-params")
     if source == SOURCES[1]:
-        files = st.sidebar.file_uploader("2–4 overlapping images, left to right", type=UPLOAD_TYPES,
+        files = st.sidebar.file_uploader("2–4 overlapping images, left to right", type=ui.UPLOAD_TYPES,
                                          accept_multiple_files=True, key="pano.files")
-        recipe = (f"views = [decode_image(open(name, 'rb').read(), max_side={max_side})[0] "
+        recipe = ("from core.image import decode_image\n"
+                  f"views = [decode_image(open(name, 'rb').read(), max_side={max_side})[0] "
                   f"for name in {[f.name for f in files or []][:4]!r}]")
         for upload in files or []:
             try:
@@ -70,16 +68,20 @@ else:
                                               "webm", "mkv", "m4v"], key="pano.video_file")
             if upload is not None:
                 data = upload.getvalue()
-                recipe = (f"frames = read_video(open({upload.name!r}, 'rb').read(), max_frames=300, "
+                recipe = ("from core.video_bg import read_video\n"
+                          f"frames = read_video(open({upload.name!r}, 'rb').read(), max_frames=300, "
                           f"max_side={max_side}, name={upload.name!r})[0]")
-                frames, error = uploaded_video(digest(np.frombuffer(data, np.uint8)), max_side, upload.name, data)
+                frames, error = panorama.uploaded_video(digest(np.frombuffer(data, np.uint8)), max_side, upload.name,
+                                                        data)
                 if error:
                     st.error(f"Could not use “{upload.name}”: {error}")
                 else:
                     st.sidebar.video(data)
         else:
-            frames, mp4, reference = generated_video("coffee", max_side)
-            recipe = (f"source = fit_size(load_sample('coffee'), {max_side})[0]\nframes = panning_video(source)\n"
+            frames, mp4, reference = panorama.generated_video("coffee", max_side)
+            recipe = ("from core.gallery import load_sample\nfrom core.image import fit_size\n"
+                      "from core.panorama import panning_video\n"
+                      f"source = fit_size(load_sample('coffee'), {max_side})[0]\nframes = panning_video(source)\n"
                       "image = source[:frames.shape[1]]")
             st.sidebar.video(mp4)
             st.sidebar.caption("A camera sliding across the coffee sample (40 frames, generated here). It moves "
@@ -94,7 +96,7 @@ else:
                 recipe += f"\nviews = [frames[i] for i in {picks.tolist()}]"
                 notes.append(f"Frames {', '.join(str(i + 1) for i in picks)} of {len(frames)}, evenly spread.")
 
-method_cards(methods_for(STITCH))
+ui.method_cards(methods_for(STITCH))
 if len(images) < 2:
     st.info("Stitching needs at least two overlapping images: upload them in the sidebar "
             "(or pick **Synthetic views** to start from a sample).", icon=":material/photo_library:")
@@ -107,7 +109,6 @@ st.image([np.clip(image, 0, 1) for image in images], width=min(240, max(120, 900
          caption=[f"{i}: {image.shape[1]}×{image.shape[0]}" for i, image in enumerate(images, start=1)])
 
 st.subheader("Stitched")
-chosen = run_compared(STITCH, (list(images),), ["stitcher_panorama", "stitcher_scans"], key="pano",
-                      scoring=stitch_scoring(reference))
-panorama_results(chosen.results, reference, key="pano")
-comparison_tabs(chosen, recipe=recipe, inputs=("views",))
+ui.compare(STITCH, {"images": list(images)}, truth=reference, truth_code="image", recipe=recipe,
+           variables={"images": "views"}, defaults=["stitcher_panorama", "stitcher_scans"], key="pano",
+           cells=panorama.PANORAMA_CELLS)

@@ -3,15 +3,11 @@ grouping) and Haar body cascades side by side, with counts, times and, on the sy
 import numpy as np
 import streamlit as st
 
+import ui
 from core.image import digest
-from core.registry import DETECT_PEOPLE, methods_for
-from ui.cards import method_cards
-from ui.detections import box_scoring, comparison_tabs, count_time_bars, detection_grid, run_compared
-from ui.inputs import pick_image
-from ui.page import header
-from ui.plots import cached_figure
+from core.registry import DETECT_PEOPLE, get_method, methods_for
 
-header("Pedestrian detection", "HOG + linear SVM against Haar cascades: boxes, counts and run times side by side.",
+ui.header("Pedestrian detection", "HOG + linear SVM against Haar cascades: boxes, counts and run times side by side.",
        "Chapter 6 (§6.5)")
 
 SCENES = ["Synthetic street (true boxes known)", "Gallery or upload"]
@@ -44,7 +40,7 @@ if scene == SCENES[0]:
             "is a person framed from the waist up, which full-body detectors are not made for.",
             icon=":material/info:")
 else:
-    choice = pick_image(key="ped", default="astronaut", gray_default=False)
+    choice = ui.pick_image(key="ped", default="astronaut", gray_default=False)
     image, recipe = choice.image, choice.code
     if min(image.shape[:2]) < 128:
         st.warning("The image is smaller than 128 px: the HOG people window (64×128) cannot fit. "
@@ -52,55 +48,35 @@ else:
     with st.expander("Mark the people yourself (optional): precision and recall", icon=":material/crop_free:"):
         st.caption("Drag a box around each person, head to feet. The detections are then scored against your "
                    "boxes at IoU ≥ 0.5 (a detection window has some margin around the person).")
-        from ui.canvas import rects_canvas
-
-        marked = [box for box in rects_canvas(image, key="ped.truth", max_width=512) if box[2] > 4 and box[3] > 4]
+        marked = [box for box in ui.rects_canvas(image, key="ped.truth", max_width=512) if box[2] > 4 and box[3] > 4]
         if marked:
             truth = np.asarray(marked, dtype=np.int32)
+            recipe += f"\ntruth = {[list(map(int, box)) for box in marked]}  # the people you marked"
             st.caption(f"{len(marked)} {'person' if len(marked) == 1 else 'people'} marked.")
 
-method_cards(methods_for(DETECT_PEOPLE))
+ui.method_cards(methods_for(DETECT_PEOPLE))
 st.subheader("Detectors side by side")
-chosen = run_compared(DETECT_PEOPLE, (image,), ["hog_svm", "hog_daimler", "haar_body"], key="ped",
-                      scoring=box_scoring(truth))
-rows = detection_grid(chosen.results, truth=truth, nouns=("person", "people"))
-if rows:
-    st.plotly_chart(cached_figure(count_time_bars, rows, truth_count=None if truth is None else len(truth)),
-                    width="stretch", key="ped.bars")
-comparison_tabs(chosen, recipe=recipe, inputs=("image",))
+ui.compare(DETECT_PEOPLE, {"image": image}, truth=truth, recipe=recipe, defaults=["hog_svm", "hog_daimler", "haar_body"],
+           key="ped", label="Detectors to compare")
 
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def _groupings(image_digest: str, scale: float, stride: int, hit: float, overlap: float, _image: np.ndarray):
-    from core.registry import get_method
-
-    hog = get_method(DETECT_PEOPLE, "hog_svm")
-    out = {}
-    for grouping in ("none", "nms", "rectangles", "meanshift"):
-        try:
-            out[grouping] = hog.run(_image, params=dict(scale=scale, win_stride=stride, hit_threshold=hit,
-                                                        overlap=overlap, grouping=grouping))
-        except ValueError as exc:
-            out[grouping] = str(exc)
-    return out
+GROUPED = ("scale", "win_stride", "hit_threshold", "overlap")  # the HOG + SVM settings the grouping view shows
 
 
 with st.expander("HOG grouping: raw windows, NMS, rectangle grouping and mean shift (book Fig. 6.21)"):
     st.caption("The same HOG + SVM run at the parameters below, grouped four ways. One person fires many "
                "overlapping windows; grouping merges them into one box each.")
-    c1, c2, c3, c4 = st.columns(4)
-    scale = c1.slider("Scale step", 1.01, 1.5, 1.05, 0.01, key="ped.group.scale")
-    stride = c2.select_slider("Window stride", [4, 8, 16], 8, key="ped.group.stride")
-    hit = c3.slider("SVM threshold", -1.0, 2.0, 0.0, 0.1, key="ped.group.hit")
-    overlap = c4.slider("NMS overlap", 0.05, 0.9, 0.3, 0.05, key="ped.group.overlap")
-    groupings = _groupings(digest(image), scale, stride, hit, overlap, image)
-    columns = st.columns(4)
-    for column, (name, output) in zip(columns, groupings.items()):
-        if isinstance(output, str):
-            column.error(output)
-            continue
-        column.image(output.image, caption=name, width="stretch")
-        column.markdown(f"**{output.extras['count']}** boxes · {output.extras['detector seconds']:.3f} s")
+    hog = get_method(DETECT_PEOPLE, "hog_svm")
+    settings = {}
+    for column, name in zip(st.columns(len(GROUPED)), GROUPED):  # the method's own widgets, from its spec
+        settings.update(ui.param_widgets(hog, container=column, prefix="ped.group", names=(name,)))
+    for column, grouping in zip(st.columns(4), ("none", "nms", "rectangles", "meanshift")):
+        with column:
+            run = ui.run_method(hog, (image,), dict(settings, grouping=grouping), show_progress=False)
+            if not run.ok:
+                st.error(run.error)
+                continue
+            st.image(run.image, caption=grouping, width="stretch")
+            st.markdown(f"**{run.output.extras['count']}** boxes · {run.output.extras['detector seconds']:.3f} s")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -18,8 +18,9 @@ BLUR_LABELS = {"gaussian": "Gaussian", "motion": "Motion", "disk": "Defocus disk
 class Degraded:
     image: np.ndarray
     description: str
-    code: str  # Python lines that rebuild the degraded image from `image`
+    code: str  # Python that rebuilds the degraded image from `image`, imports included
     kernel: np.ndarray | None = None
+    sigma: float | None = None  # the Gaussian noise σ (0–255) when it is known, for σ-aware references
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -62,8 +63,8 @@ def noise_controls(image: np.ndarray, *, key: str = "noise", default_model: str 
     level, label, literal = _noise_level(model, key)
     seed = int(sb.number_input("Seed", 0, 10_000, 0, key=f"{key}.seed", bind="query-params"))
     noisy = _noisy(digest(image), model, level, seed, image)
-    code = f"degraded = add_noise(image, model={model!r}, level={literal}, seed={seed})"
-    return Degraded(noisy, f"{label}, seed {seed}", code)
+    code = f"from core.degrade import add_noise\ndegraded = add_noise(image, model={model!r}, level={literal}, seed={seed})"
+    return Degraded(noisy, f"{label}, seed {seed}", code, sigma=level * 255.0 if model == "gaussian" else None)
 
 
 def blur_controls(image: np.ndarray, *, key: str = "blur") -> Degraded:
@@ -110,7 +111,8 @@ def blur_controls(image: np.ndarray, *, key: str = "blur") -> Degraded:
     seed = int(sb.number_input("Seed", 0, 10_000, 0, key=f"{key}.seed", bind="query-params"))
     blurred = _blurred(digest(image), digest(kernel), boundary, image, kernel)
     degraded = _noisy(digest(blurred), "gaussian", sigma / 255.0, seed, blurred)
-    code = (f"psf = make_kernel({kind!r}, {kernel_args})\n"
+    code = ("from core.degrade import degrade, make_kernel\n"
+            f"psf = make_kernel({kind!r}, {kernel_args})\n"
             f"degraded = degrade(image, kernel=psf, boundary={boundary!r}, noise='gaussian', "
             f"level={sigma:g} / 255, seed={seed})")
-    return Degraded(degraded, f"{label}, {boundary} boundary, noise σ={sigma:g}", code, kernel)
+    return Degraded(degraded, f"{label}, {boundary} boundary, noise σ={sigma:g}", code, kernel, sigma=sigma)

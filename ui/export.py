@@ -1,35 +1,71 @@
-"""Downloads: each result as PNG, the metrics as CSV, and a Python snippet that reproduces a result."""
+"""Downloads: each result (PNG), the metrics (CSV), and a Python snippet that reproduces a result with core and
+prints its scores through the task's own `score` (the same one the page and the bench use)."""
 from __future__ import annotations
 
 import io
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.image import encode_png
-
-SNIPPET_IMPORTS = """from core.degrade import add_noise, degrade, make_kernel
-from core.gallery import load_sample
-from core.image import decode_image, prepare
-from core.metrics import psnr, ssim
-from core.registry import get_method
-"""
+HEADER = "from core.registry import get_method"
 
 
-SCORE_LINE = 'print(f"PSNR {psnr(image, result):.2f} dB, SSIM {ssim(image, result):.3f}")'
+def _literal(value) -> str | None:
+    """A Python literal for a plain input (a number, a rectangle, seed points), or None for an array."""
+    if value is None or isinstance(value, (bool, str)):
+        return repr(value)
+    if isinstance(value, (int, np.integer)):
+        return repr(int(value))
+    if isinstance(value, (float, np.floating)):
+        return repr(round(float(value), 3))
+    if isinstance(value, (list, tuple)):
+        parts = [_literal(v) for v in value]
+        if None in parts:
+            return None
+        inside = ", ".join(parts) + ("," if isinstance(value, tuple) and len(parts) == 1 else "")
+        return f"[{inside}]" if isinstance(value, list) else f"({inside})"
+    return None
 
 
-def snippet(task: str, result, recipe: str, *, inputs: tuple[str, ...], has_reference: bool,
-            imports: str = SNIPPET_IMPORTS, score_line: str = SCORE_LINE) -> str:
-    """Python that rebuilds the input with core and runs the method with the same parameters."""
+def inputs_line(comparison, method) -> str:
+    """`inputs = {...}`: each input the method takes, by its recipe variable (or as a literal)."""
+    from core.tasks.protocol import NEEDS
+
+    items = []
+    for name in method.input_names:
+        name = NEEDS[name].key if name in NEEDS else name  # "strokes" are taken from the "scribbles"
+        source = comparison.variables.get(name)
+        value = comparison.inputs.get(name)
+        literal = None if source else _literal(value)
+        items.append(f"{name!r}: {source or literal or name}")
+    return "inputs = {" + ", ".join(items) + "}"
+
+
+def snippet(comparison, result) -> str:
+    """Python that rebuilds the inputs with core, runs the method with the same parameters and prints its scores.
+    Import lines of the recipe are gathered at the top, once each."""
+    lines = comparison.recipe.splitlines()
+    imports = sorted({line for line in lines if line.startswith(("import ", "from "))} | {HEADER})
+    body = [line for line in lines if not line.startswith(("import ", "from "))]
     params = ", ".join(f"{k!r}: {v!r}" for k, v in result.params.items())
-    lines = [imports, recipe,
-             f"method = get_method({task!r}, {result.method.key!r})",
-             f"output = method.run({', '.join(inputs)}, params={{{params}}})",
-             "result = output.image  # output.extras holds what else the method reports"]
-    if has_reference:
-        lines.append(score_line)
-    return "\n".join(lines) + "\n"
+    truth = comparison.truth_code if comparison.truth is not None else "None"
+    code = imports + [""] + body + [
+        inputs_line(comparison, result.method),
+        f"method = get_method({comparison.task.name!r}, {result.method.key!r})",
+        f"output = method.run(*method.arguments(inputs), params={{{params}}})",
+        "result = output.image  # output.extras holds what else the method reports",
+    ]
+    if comparison.metrics:
+        code.append(f"print(method.task.describe(method.task.score({truth}, output, inputs)))")
+    return "\n".join(code) + "\n"
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """An array as a .npy file (drawn scribbles, masks), for the snippets that load them."""
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array))
+    return buffer.getvalue()
 
 
 def metrics_csv(rows: list[dict]) -> bytes:
@@ -38,28 +74,28 @@ def metrics_csv(rows: list[dict]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def export_panel(task: str, results: list, rows: list[dict], recipe: str, *, inputs: tuple[str, ...] | dict,
-                 has_reference: bool, key: str, png=None, imports: str = SNIPPET_IMPORTS,
-                 score_line: str = SCORE_LINE) -> None:
-    """`inputs`: the input names of the snippet (or a dict {method key: names}); `png(result)` makes a
-    result's PNG bytes (default: the result image itself)."""
-    ok = [r for r in results if r.ok]
-    st.download_button("Metrics (CSV)", metrics_csv(rows), file_name=f"{task}-metrics.csv", mime="text/csv",
-                       key=f"{key}.csv", icon=":material/table:")
+def export_panel(comparison) -> None:
+    """The metrics CSV, each result's PNG, the page's extra files, and a snippet for the chosen result."""
+    from ui.cells import cells_for
+
+    key, task = f"{comparison.key}.export", comparison.task.name
+    cells = comparison.cells or cells_for(comparison.task)
+    st.download_button("Metrics (CSV)", metrics_csv(comparison.rows()), file_name=f"{task}-metrics.csv",
+                       mime="text/csv", key=f"{key}.csv", icon=":material/table:")
+    for i, (label, data, name) in enumerate(comparison.files):
+        st.download_button(label, data, file_name=name, key=f"{key}.file{i}", icon=":material/draft:")
+    ok = comparison.ok
     if not ok:
         return
     columns = st.columns(min(4, len(ok)))
     for i, result in enumerate(ok):
-        image = result.image
         columns[i % len(columns)].download_button(
-            f"{result.method.label} (PNG)",
-            data=(lambda image=image: encode_png(image)) if png is None else (lambda result=result: png(result)),
+            f"{result.method.label} (PNG)", data=lambda result=result: cells.png(result, comparison),
             file_name=f"{task}-{result.method.key}.png", mime="image/png", key=f"{key}.png.{result.method.key}",
             icon=":material/download:")
     by_key = {r.method.key: r for r in ok}
     chosen = by_key[st.selectbox("Reproduce with Python", list(by_key), format_func=lambda k: by_key[k].method.label,
                                  key=f"{key}.code")]
-    names = inputs[chosen.method.key] if isinstance(inputs, dict) else inputs
-    st.code(snippet(task, chosen, recipe, inputs=names, has_reference=has_reference, imports=imports,
-                    score_line=score_line), language="python")
-    st.caption("Run it from the repository root; it rebuilds the input with `core` and prints the same metrics.")
+    st.code(snippet(comparison, chosen), language="python")
+    st.caption("Run it from the repository root: it rebuilds the input with `core`, runs the method and prints the "
+               "same scores as the page.")

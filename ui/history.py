@@ -1,7 +1,6 @@
 """The session's run history: every distinct run with its metrics, and a way to reopen it."""
 from __future__ import annotations
 
-import math
 import time
 
 import pandas as pd
@@ -15,18 +14,19 @@ HISTORY_KEY = "run_history"
 MAX_ENTRIES = 200
 
 
-def record(task: str, result, *, input_digest: str, recipe: str) -> None:
-    """Add a successful run unless the same run (method, params, input) is already there."""
+def record(comparison, result) -> None:
+    """Add a successful run unless the same run (task, method, params, input) is already there."""
     if not result.ok:
         return
     history = st.session_state.setdefault(HISTORY_KEY, [])
-    signature = (task, result.method.key, params_key(result.params), input_digest)
+    task, digest = comparison.task.name, comparison.digest
+    signature = (task, result.method.key, params_key(result.params), digest)
     if any(entry["signature"] == signature for entry in history):
         return
-    history.append(dict(signature=signature, task=task, method=result.method.key, label=result.method.label,
-                        params=dict(result.params), input=input_digest[:8], recipe=recipe,
-                        psnr=result.metrics.get("psnr"), ssim=result.metrics.get("ssim"),
-                        metrics=dict(result.metrics), seconds=result.seconds, when=time.strftime("%H:%M:%S")))
+    history.append(dict(signature=signature, task=task, key=comparison.key, method=result.method.key,
+                        label=result.method.label, params=dict(result.params), input=digest[:8],
+                        recipe=comparison.recipe, metrics=dict(result.metrics), seconds=result.seconds,
+                        when=time.strftime("%H:%M:%S")))
     del history[:-MAX_ENTRIES]
 
 
@@ -38,37 +38,34 @@ def _reopen(entry: dict, methods_key: str) -> None:
         st.session_state[methods_key] = chosen + [method.key]
 
 
-def history_panel(task: str, *, input_digest: str, methods_key: str, key: str,
-                  columns: tuple[tuple[str, str, str], ...] = (("psnr", "PSNR", "%.2f"), ("ssim", "SSIM", "%.3f"))
-                  ) -> None:
-    """`columns`: (metric name, column title, format) shown per run; the first also labels the picker."""
-    entries = [e for e in st.session_state.get(HISTORY_KEY, []) if e["task"] == task]
+def history_panel(comparison) -> None:
+    """This comparison's runs this session (its metrics as columns), and a way to reopen one."""
+    key = f"{comparison.key}.history"
+    entries = [e for e in st.session_state.get(HISTORY_KEY, [])
+               if e["task"] == comparison.task.name and e.get("key", comparison.key) == comparison.key]
     if not entries:
         st.caption("Runs you make on this page appear here.")
         return
-
-    def value(entry: dict, name: str):
-        return entry.get("metrics", {}).get(name, entry.get(name))
-
+    metrics = comparison.metrics
     frame = pd.DataFrame([{
-        "time": e["when"], "method": e["label"], **{title: value(e, name) for name, title, _ in columns},
+        "time": e["when"], "method": e["label"], **{m.title: e["metrics"].get(m.name) for m in metrics},
         "seconds": e["seconds"], "input": e["input"],
         "parameters": ", ".join(f"{k}={v}" for k, v in e["params"].items()),
     } for e in entries])
-    config = {title: st.column_config.NumberColumn(format=fmt) for _, title, fmt in columns}
+    config = {m.title: st.column_config.NumberColumn(format=f"%.{m.digits}f") for m in metrics}
     st.dataframe(frame, hide_index=True, width="stretch",
                  column_config=dict(config, seconds=st.column_config.NumberColumn(format="%.3f")))
-    first, first_title, _ = columns[0]
+    first = metrics[0] if metrics else None
+
+    def label(i: int) -> str:
+        text = f"{entries[i]['when']} · {entries[i]['label']}"
+        return text + (f" · {first.label} {first.format(entries[i]['metrics'].get(first.name))}" if first else "")
+
     index = st.selectbox("Run to reopen", range(len(entries)), index=len(entries) - 1, key=f"{key}.pick",
-                         format_func=lambda i: f"{entries[i]['when']} · {entries[i]['label']} · {first_title} "
-                         f"{_fmt(value(entries[i], first))}")
+                         format_func=label)
     entry = entries[index]
-    if entry["input"] != input_digest[:8]:
-        st.warning("That run used a different input image; reopening restores the method and its parameters. "
+    if entry["input"] != comparison.digest[:8]:
+        st.warning("That run used a different input; reopening restores the method and its parameters. "
                    "Its input recipe is in the snippet below.")
         st.code(entry["recipe"], language="python")
-    st.button("Reopen this run", key=f"{key}.reopen", on_click=_reopen, args=(entry, methods_key))
-
-
-def _fmt(value) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.2f}"
+    st.button("Reopen this run", key=f"{key}.reopen", on_click=_reopen, args=(entry, comparison.methods_key))

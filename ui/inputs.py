@@ -16,7 +16,7 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp"]
 class ImageChoice:
     image: np.ndarray  # float32 working copy, gray or RGB
     name: str
-    code: str  # Python lines that rebuild `image` with core (for the export snippet)
+    code: str  # Python that rebuilds `image` with core, imports included (for the export snippet)
     notices: tuple[str, ...] = ()
 
 
@@ -87,14 +87,16 @@ def pick_image(*, key: str = "img", default: str = "camera", gray_default: bool 
                 notices.append("16-bit image: scaled to [0, 1] with full precision.")
             if info.get("note"):
                 notices.append(f"Note: {info['note']}.")
-            code = (f"image, _ = decode_image(open({label!r}, 'rb').read(), max_side={max_side})\n"
+            code = ("from core.image import decode_image, prepare\n"
+                    f"image, _ = decode_image(open({label!r}, 'rb').read(), max_side={max_side})\n"
                     f"image = prepare(image, gray={gray}, max_side={max_side})")
             return _show_notices(ImageChoice(working, label, code, tuple(notices)))
 
     working, scale = _working(_sample(sample), gray=gray, max_side=max_side)
     if scale < 1:
         notices.append(f"Sample downscaled to {working.shape[1]}×{working.shape[0]} (working size {max_side}).")
-    code = f"image = prepare(load_sample({sample!r}), gray={gray}, max_side={max_side})"
+    code = ("from core.gallery import load_sample\nfrom core.image import prepare\n"
+            f"image = prepare(load_sample({sample!r}), gray={gray}, max_side={max_side})")
     return _show_notices(ImageChoice(working, sample, code, tuple(notices)))
 
 

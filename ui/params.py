@@ -9,9 +9,10 @@ import streamlit as st
 from core.registry import Method, Param
 
 
-def widget_key(method: Method, param: Param) -> str:
-    """Short, readable and unique: also the query-parameter name in a shared URL."""
-    return f"{method.key}.{param.name}"
+def widget_key(method: Method, param: Param, *, prefix: str | None = None) -> str:
+    """`task.method.param`: readable and unique (method keys repeat across tasks), and the query-parameter
+    name in a shared URL. `prefix` replaces the task for a second set of the same widgets on a page."""
+    return f"{prefix or method.task.name}.{method.key}.{param.name}"
 
 
 def log_options(param: Param, count: int = 25) -> list[float]:
@@ -21,8 +22,8 @@ def log_options(param: Param, count: int = 25) -> list[float]:
     return sorted(stops)
 
 
-def param_widget(method: Method, param: Param, *, container=st) -> Any:
-    key = widget_key(method, param)
+def param_widget(method: Method, param: Param, *, container=st, prefix: str | None = None) -> Any:
+    key = widget_key(method, param, prefix=prefix)
     common = dict(key=key, help=param.help or None, bind="query-params")
     # A value already in session state (from 'use best' or history) must not be overridden by a default.
     preset = key in st.session_state
@@ -48,9 +49,11 @@ def param_widget(method: Method, param: Param, *, container=st) -> Any:
                                   **common, **initial("value", float(param.default))))
 
 
-def param_widgets(method: Method, *, container=st) -> dict[str, Any]:
-    """All widgets of a method; returns {name: value}."""
-    return {p.name: param_widget(method, p, container=container) for p in method.params}
+def param_widgets(method: Method, *, container=st, prefix: str | None = None,
+                  names: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The widgets of a method (all, or those in `names`); returns {name: value}."""
+    return {p.name: param_widget(method, p, container=container, prefix=prefix) for p in method.params
+            if names is None or p.name in names}
 
 
 def set_params(method: Method, params: dict[str, Any]) -> None:

@@ -53,24 +53,27 @@ def split_view(before: np.ndarray, after: np.ndarray, position: float) -> np.nda
     return out
 
 
-def metric_bars(rows: list[dict], *, baseline: dict | None = None) -> go.Figure:
-    """PSNR, SSIM and time side by side, one bar per method; the baseline as a dashed line."""
+def score_bars(rows: list[dict], fields: list, *, baseline: dict | None = None,
+               baseline_label: str = "input") -> go.Figure:
+    """One bar chart per metric (`core.tasks.protocol.Metric`; "seconds" is the run time), one bar per row's
+    "method"; a baseline value is a dashed line. PSNR axes start near the data, not at 0."""
+    rows = [r for r in rows if r.get("seconds") is not None]  # results, not the baseline row or failures
     labels = [r["method"] for r in rows]
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("PSNR (dB) ↑", "SSIM ↑", "Time (s) ↓"))
-    for col, (field, fmt) in enumerate((("psnr", ".2f"), ("ssim", ".3f"), ("seconds", ".3f")), start=1):
-        values = [r.get(field) for r in rows]
+    fig = make_subplots(rows=1, cols=len(fields), subplot_titles=[f"{m.title} {m.arrow}" for m in fields])
+    for col, metric in enumerate(fields, start=1):
+        values = [r.get(metric.name) for r in rows]
         finite = [v if v is not None and math.isfinite(v) else None for v in values]
-        fig.add_trace(go.Bar(x=labels, y=finite, text=[f"{v:{fmt}}" if v is not None else "–" for v in finite],
-                             textposition="outside", marker_color="#4c78a8" if col < 3 else "#f58518",
-                             showlegend=False, name=field), row=1, col=col)
-        base = (baseline or {}).get(field)
+        fig.add_trace(go.Bar(x=labels, y=finite, text=[metric.format(v, unit=False) for v in finite],
+                             textposition="outside", showlegend=False, name=metric.name,
+                             marker_color="#f58518" if metric.name == "seconds" else "#4c78a8"), row=1, col=col)
+        base = (baseline or {}).get(metric.name)
         if base is not None and math.isfinite(base):
             fig.add_hline(y=base, line_dash="dash", line_color="#888", row=1, col=col,
-                          annotation_text="input", annotation_position="bottom right")
-    psnrs = [v for v in [r.get("psnr") for r in rows] + [(baseline or {}).get("psnr")]
-             if v is not None and math.isfinite(v)]
-    if psnrs:  # PSNR differences of a few dB vanish on an axis that starts at 0
-        fig.update_yaxes(range=[max(0.0, min(psnrs) - 2), max(psnrs) + 1.5], row=1, col=1)
+                          annotation_text=baseline_label, annotation_position="bottom right")
+        if metric.unit.strip() == "dB":  # differences of a few dB vanish on an axis that starts at 0
+            shown = [v for v in finite + [base] if v is not None and math.isfinite(v)]
+            if shown:
+                fig.update_yaxes(range=[max(0.0, min(shown) - 2), max(shown) + 1.5], row=1, col=col)
     fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10))
     fig.update_xaxes(tickangle=-30)
     return fig
@@ -100,21 +103,6 @@ def lines(series: dict[str, np.ndarray], *, title: str = "", x_title: str = "", 
     return fig
 
 
-def score_bars(rows: list[dict], fields: list[tuple[str, str, str]]) -> go.Figure:
-    """One bar chart per (field, title, format), one bar per row's "method" (e.g. IoU, Dice, time)."""
-    labels = [r["method"] for r in rows]
-    fig = make_subplots(rows=1, cols=len(fields), subplot_titles=[title for _, title, _ in fields])
-    for col, (field, _, fmt) in enumerate(fields, start=1):
-        values = [r.get(field) for r in rows]
-        finite = [v if v is not None and math.isfinite(v) else None for v in values]
-        fig.add_trace(go.Bar(x=labels, y=finite, text=[f"{v:{fmt}}" if v is not None else "–" for v in finite],
-                             textposition="outside", showlegend=False, name=field,
-                             marker_color="#f58518" if field == "seconds" else "#4c78a8"), row=1, col=col)
-    fig.update_layout(height=360, margin=dict(l=10, r=10, t=40, b=10))
-    fig.update_xaxes(tickangle=-30)
-    return fig
-
-
 def agreement_heatmap(matrix: np.ndarray, names: list[str], *, title: str = "Agreement between methods") -> go.Figure:
     """A symmetric [0, 1] matrix (pairwise IoU) with its values written in the cells."""
     text = [[("–" if not math.isfinite(v) else f"{v:.2f}") for v in row] for row in np.asarray(matrix, float)]
@@ -123,6 +111,13 @@ def agreement_heatmap(matrix: np.ndarray, names: list[str], *, title: str = "Agr
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(title=title, height=max(300, 60 * len(names) + 120), margin=dict(l=10, r=10, t=40, b=10))
     return fig
+
+
+def agreement_figure(maps: dict[str, np.ndarray]) -> go.Figure:
+    """The pairwise-agreement heatmap of {label: result} (computed with the figure, so cached with it)."""
+    from core.segmentation.metrics import pairwise_agreement
+
+    return agreement_heatmap(pairwise_agreement(maps), list(maps))
 
 
 def metric_curves(curves: dict[str, dict[str, np.ndarray]], *, x: str = "iteration", x_title: str = "iteration",

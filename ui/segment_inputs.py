@@ -26,13 +26,14 @@ def reference_mask(image: np.ndarray, name: str, *, key: str) -> tuple[np.ndarra
     known = reference_for_sample(name, image.shape)
     if known is not None:
         st.sidebar.success("This sample has a known ground-truth mask: every result is scored against it.")
-        return known, f"reference = reference_for_sample({name!r}, image.shape)"
+        return known, ("from core.segmentation.synthetic import reference_for_sample\n"
+                       f"reference = reference_for_sample({name!r}, image.shape)")
     with st.sidebar.expander("Reference mask (optional)", icon=":material/ink_highlighter:"):
         st.caption("Paint over the object to score results with IoU and Dice against your mask.")
         drawn = mask_canvas(image, key=f"{key}.reference", brush=st.slider("Brush", 5, 60, 25, key=f"{key}.rbrush"),
                             max_width=300)
     if drawn.any():
-        return drawn, 'reference = np.load("reference.npy")  # your drawn mask'
+        return drawn, 'import numpy as np\nreference = np.load("reference.npy")  # your drawn mask'
     return None, ""
 
 
@@ -82,6 +83,18 @@ def drawing_tools(image: np.ndarray, *, key: str, reference: np.ndarray | None,
         if used:
             st.caption(f"Using automatic {', '.join(used)} from the known mask (draw to replace).")
     return out
+
+
+def inputs_recipe(extras: dict) -> str:
+    """Python lines for the drawn inputs the snippet cannot write as literals (scribbles), and the imports of the
+    automatic ones. Rectangles and seeds are written into the snippet's `inputs` as they are."""
+    auto = tuple(extras.get("auto", ()))
+    if "scribbles" in auto:
+        return ("from core.segmentation.synthetic import scribbles_from_mask\n"
+                "scribbles = scribbles_from_mask(reference)  # automatic input")
+    if extras.get("scribbles") is not None:
+        return 'import numpy as np\nscribbles = np.load("scribbles.npy")  # download it from the Export tab'
+    return "scribbles = None  # nothing painted"
 
 
 def foreground_mask(image: np.ndarray, *, key: str) -> tuple[np.ndarray | None, str]:

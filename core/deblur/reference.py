@@ -48,10 +48,11 @@ def _bm3d():
 
 
 @method(
-    task=DEBLUR, key="bm3d_deblur", label="BM3D deblurring (reference)", book="2.Q3",
+    task=DEBLUR, key="bm3d_deblur", label="BM3D deblurring (reference)", book="2.Q3", needs=("known_sigma",),
     params=[
-        Param("sigma", "Noise σ (0–255 scale, 0 = estimate)", 0.0, min=0.0, max=100.0, step=0.5,
-              help="Standard deviation of the noise on a 0–255 scale. 0 estimates it from the image (wavelet "
+        Param("sigma", "Noise σ (0–255 scale, 0 = known or estimated)", 0.0, min=0.0, max=100.0, step=0.5,
+              help="Standard deviation of the noise on a 0–255 scale. 0 uses the σ the page added, when it made "
+                   "the degradation itself; otherwise it estimates σ from the image (wavelet "
                    "median absolute deviation), which works reasonably on blurred images because blur removes "
                    "most of the fine detail that would otherwise be mistaken for noise."),
         Param("profile", "Speed profile", "fast", choices=("fast", "normal"),
@@ -72,13 +73,16 @@ def _bm3d():
     slow=True,
     reference=True,
 )
-def bm3d_deblur(image, psf, *, sigma=0.0, profile="fast", progress=None):
-    """BM3D deblurring (bm3d.bm3d_deblurring) on the extended image; colour via an opponent transform."""
+def bm3d_deblur(image, psf, known_sigma=None, *, sigma=0.0, profile="fast", progress=None):
+    """BM3D deblurring (bm3d.bm3d_deblurring) on the extended image; colour via an opponent transform.
+    σ: the parameter when set, else `known_sigma` (0–255, the noise added), else an estimate."""
     image, psf = check_pair(image, psf)
     if sigma < 0:
         raise ValueError("The noise σ cannot be negative.")
     if profile not in ("fast", "normal"):
         raise ValueError(f"Unknown profile {profile!r}; choose fast or normal.")
+    if sigma == 0 and known_sigma:
+        sigma = float(known_sigma)
     noise = noise_sigma(image.astype(np.float32)) if sigma == 0 else sigma / 255.0
     noise = max(float(noise), _MIN_SIGMA)
     bm3d = _bm3d()

@@ -20,7 +20,9 @@ def _bm3d_profile(name: str):
 
 
 @method(task=DENOISE, key="bm3d", label="BM3D (reference)", book="2.Q3", slow=True, reference=True,
-        params=[sigma_param("BM3D needs it; a wrong σ is its main failure mode."),
+        needs=("known_sigma",),
+        params=[sigma_param("BM3D needs it; a wrong σ is its main failure mode. When the page made the noise "
+                            "itself (Gaussian), 0 uses the σ it was made with."),
                 Param("profile", "Profile", "fast", choices=BM3D_PROFILES,
                       help="fast: the authors' low-complexity settings (a few seconds at 512²). normal: their "
                            "default settings, slightly better and about three times slower.")],
@@ -30,16 +32,19 @@ def _bm3d_profile(name: str):
             "transform of each stack concentrates the shared structure in a few coefficients, which survive "
             "hard thresholding while noise does not; the filtered patches are put back and averaged. A second "
             "pass repeats the grouping on this first estimate and replaces thresholding by empirical Wiener "
-            "filtering. The bm3d package is free for non-commercial use only."),
+            "filtering. When the noise was made here with a known σ, BM3D is given that σ (its parameter 0 means "
+            "\"known, else estimated\"); on an uploaded noisy photo it estimates σ from the finest wavelet band. "
+            "The bm3d package is free for non-commercial use only."),
         latex=r"\hat Y_{G} = \mathcal{T}_{3D}^{-1}\big(\eta_{\lambda\sigma}(\mathcal{T}_{3D}(Z_{G}))\big),\quad "
               r"\hat f = \frac{\sum_G w_G\, \hat Y_G}{\sum_G w_G\, \chi_G}")
-def bm3d(image, *, sigma=0.0, profile="fast", progress=None):
-    """bm3d.bm3d for gray images, bm3d.bm3d_rgb (opponent colour space) for colour."""
+def bm3d(image, known_sigma=None, *, sigma=0.0, profile="fast", progress=None):
+    """bm3d.bm3d for gray images, bm3d.bm3d_rgb (opponent colour space) for colour. σ: the parameter when set,
+    else `known_sigma` (0–255, the σ the noise was made with), else an estimate."""
     import bm3d as bm3d_package
 
     image = checked(image)
     settings = _bm3d_profile(profile)
-    noise = resolve_sigma(image, sigma)
+    noise = resolve_sigma(image, sigma if sigma > 0 or not known_sigma else float(known_sigma))
     if progress is not None:
         progress(0.0, "grouping and filtering blocks")
     if image.ndim == 2:

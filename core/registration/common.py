@@ -26,6 +26,18 @@ def check_pair(fixed: np.ndarray, moving: np.ndarray, *, same_size: bool = True)
         raise ValueError("Both images need at least 16 pixels on each side to be registered.")
 
 
+def same_size(moving: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """The moving image resized (area averaging) to the fixed image's height and width, for the methods that need
+    one size; an image of another aspect ratio is stretched, which a homography can still undo."""
+    import cv2
+
+    height, width = shape[:2]
+    if moving.shape[:2] == (height, width):
+        return moving
+    resized = cv2.resize(np.ascontiguousarray(moving, np.float32), (width, height), interpolation=cv2.INTER_AREA)
+    return np.clip(resized, 0, 1).astype(np.float32)
+
+
 def gray_pair(fixed: np.ndarray, moving: np.ndarray, *, method: str) -> tuple[np.ndarray, np.ndarray]:
     """Luminance of both images; a flat one is refused (intensity-based methods need texture)."""
     gray_fixed, gray_moving = to_gray(fixed), to_gray(moving)

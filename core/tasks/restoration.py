@@ -55,7 +55,7 @@ def score_background(truth: None, output: Output, inputs: dict[str, Any]) -> dic
 
 def _tiny_keras_model() -> bytes:
     """A small fully convolutional Keras model (untrained, seeded): input for the "your model" method."""
-    from core.learned.loading import tiny_model_bytes
+    from core.learned.denoisers import tiny_model_bytes
 
     return tiny_model_bytes(seed=0)
 

@@ -6,9 +6,9 @@ import numpy as np
 import streamlit as st
 
 from core.image import digest, encode_png
+from ui.cells import Cells
 from ui.memo import memo
-from ui.plots import cached_figure, heatmap, score_bars
-from ui.runner import RunResult
+from ui.plots import cached_figure, heatmap
 
 
 @st.cache_data(max_entries=16, show_spinner="Aligning the panorama with the source…")
@@ -45,7 +45,10 @@ def uploaded_video(data_digest: str, max_side: int, name: str, _data: bytes):
         return None, str(exc)
 
 
-def panorama_results(results: list[RunResult], reference: np.ndarray | None, *, key: str) -> None:
+def panorama_results(comparison) -> None:
+    """Each panorama with its size and time; against the source, its error, coverage and the resampling floor;
+    the error maps."""
+    results, reference, key = comparison.results, comparison.truth, comparison.key
     if not results:
         return
     rows, maps = [], {}
@@ -90,8 +93,6 @@ def panorama_results(results: list[RunResult], reference: np.ndarray | None, *, 
         for cell, (name, error_map) in zip(cells, maps.items()):
             cell.plotly_chart(cached_figure(heatmap, np.clip(error_map, 0, 0.25), title=name, colorscale="Magma",
                                             height=300), width="stretch", key=f"{key}.map.{name}")
-    measured = [r for r in rows if "mae" in r]
-    if measured:
-        st.plotly_chart(cached_figure(score_bars, measured, [("mae", "Error vs source ↓", ".4f"),
-                                                             ("seconds", "Time (s) ↓", ".3f")]),
-                        width="stretch", key=f"{key}.bars")
+
+
+PANORAMA_CELLS = Cells(grid=panorama_results, zoom=False)

@@ -6,35 +6,25 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from core.image import digest, encode_png
+from core.image import digest
 from core.regions import THRESHOLDS, binarize, filter_by_area, label_overlay, region_table
 from core.registry import COMPONENTS
 from core.segmentation.metrics import agreement
-from core.segmentation.overlay import colorize
+from ui.cells import labels_png, own_grid
+from ui.comparison import compare
 from ui.inputs import pick_image
 from ui.memo import memo
 from ui.plots import cached_figure
-from ui.task_runs import Kit, pick_and_run, successes
 
 KEY = "cc"
 PROPERTIES = {"area": "Area (px)", "eccentricity": "Eccentricity", "solidity": "Solidity",
               "perimeter": "Perimeter (px)", "equivalent_diameter": "Equivalent diameter (px)",
               "mean_intensity": "Mean intensity", "orientation": "Orientation (rad)"}
-IMPORTS = """from core.gallery import load_sample
-from core.image import decode_image, prepare
-from core.regions import binarize
-from core.registry import get_method
-"""
 
 
-def kit(image_code: str, options: dict) -> Kit:
-    """History and Export for the labelling runs: region counts, label maps in colour."""
+def _recipe(image_code: str, options: dict) -> str:
     arguments = ", ".join(f"{k}={v!r}" for k, v in options.items())
-    return Kit(recipe=f"{image_code}\nmask, level = binarize(image, {arguments})", inputs=("mask",),
-               imports=IMPORTS, columns=(("regions", "regions", "%d"),),
-               score_line='print(f"{int(result.max())} regions")',
-               derived=lambda r: {"regions": int(r.image.max())},
-               png=lambda r: encode_png(colorize(r.image, background_label=0)))
+    return f"{image_code}\nfrom core.regions import binarize\nmask, level = binarize(image, {arguments})"
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -71,9 +61,10 @@ def components_section() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
-    results = pick_and_run(COMPONENTS, (mask,), defaults=["cc_skimage", "cc_scipy", "cc_opencv"], key=KEY,
-                           label="labelling libraries", kit=kit(choice.code, options))
-    ok = successes(results)
+    comparison = compare(COMPONENTS, {"mask": mask}, defaults=["cc_skimage", "cc_scipy", "cc_opencv"], key=KEY,
+                         label="Labelling libraries to compare", recipe=_recipe(choice.code, options),
+                         cells=own_grid(png=labels_png))
+    ok = comparison.ok
     if not ok:
         return
     default_min = max(5, round(100 * (max(image.shape[:2]) / 512) ** 2))  # the book's 100 px, scaled

@@ -1,5 +1,5 @@
-"""Views for the Matching & registration page: the moving-image controls, the results grid with errors
-against the known transform, overlays, deformation plots, channel alignment and the small VoxelMorph."""
+"""Views for the Matching & registration page: the moving-image controls, the result cells with errors against
+the known transform, overlays, matches and deformation plots."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,7 +9,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.image import decode_image, digest, prepare, to_gray, to_rgb
-from core.registration.synthetic import KINDS, Truth, make_pair, similarity
+from core.registration.common import same_size
+from core.registration.synthetic import KINDS, Truth, make_pair
+from ui.cells import Cells, Leading
 from ui.inputs import UPLOAD_TYPES
 from ui.plots import _display, cached_figure, lines
 from ui.runner import RunResult
@@ -40,8 +42,15 @@ def moving_controls(fixed: np.ndarray, *, key: str) -> MovingChoice:
             try:
                 image, _ = decode_image(upload.getvalue(), max_side=max(fixed.shape[:2]))
                 image = prepare(image, gray=fixed.ndim == 2, max_side=max(fixed.shape[:2]))
-                code = (f"fixed = image\nmoving, _ = decode_image(open({upload.name!r}, 'rb').read())\n"
-                        f"moving = prepare(moving, gray={fixed.ndim == 2}, max_side={max(fixed.shape[:2])})")
+                if image.shape[:2] != fixed.shape[:2]:
+                    sidebar.info(f"“{upload.name}” is {image.shape[1]}×{image.shape[0]}: resized to the fixed "
+                                 f"image's {fixed.shape[1]}×{fixed.shape[0]}, since most methods need one size.")
+                    image = same_size(image, fixed.shape)
+                code = ("from core.image import decode_image, prepare\n"
+                        "from core.registration.common import same_size\n"
+                        f"fixed = image\nmoving, _ = decode_image(open({upload.name!r}, 'rb').read())\n"
+                        f"moving = same_size(prepare(moving, gray={fixed.ndim == 2}, max_side="
+                        f"{max(fixed.shape[:2])}), fixed.shape)")
                 return MovingChoice(image, None, f"the uploaded “{upload.name}” (no ground truth)", code)
             except ValueError as exc:
                 st.error(f"Could not use “{upload.name}”: {exc} Using a synthetic warp instead.")
@@ -72,71 +81,34 @@ def false_colour(fixed: np.ndarray, image: np.ndarray) -> np.ndarray:
     return np.clip(np.stack([f, m, f], axis=-1), 0, 1)
 
 
-def _caption(result: RunResult, fixed: np.ndarray, truth: Truth | None, before: dict) -> str:
-    extras = result.output.extras
-    after = similarity(to_gray(fixed), to_gray(result.image))
+def _before(comparison) -> list[Leading]:
+    base, truth = comparison.baseline, comparison.truth
+    error = f"error **{base.metrics['error_px']:.2f} px** · " if truth is not None and "error_px" in base.metrics else ""
+    return [Leading("Moving (before)", base.image,
+                    f"{error}MSE {base.metrics.get('mse', np.nan):.4f} · NCC {base.metrics.get('ncc', np.nan):.3f}")]
+
+
+def _caption(result: RunResult, comparison) -> str:
+    """Error against the truth, inliers, MSE and NCC before → after, time."""
+    extras, before, after = result.output.extras, comparison.baseline.metrics, result.metrics
     parts = []
-    if truth is not None:
-        unit = "corner error" if truth.kind != "deformable" else "field error"
-        parts.append(f"{unit} **{truth.error_px(extras):.2f} px**")
+    if comparison.truth is not None and "error_px" in after:
+        unit = "corner error" if comparison.truth.kind != "deformable" else "field error"
+        parts.append(f"{unit} **{after['error_px']:.2f} px**")
     if "inlier_ratio" in extras:
         parts.append(f"inliers {extras['inlier_count']}/{extras['match_count']} ({extras['inlier_ratio']:.0%})")
-    parts.append(f"MSE {before['mse']:.4f} → **{after['mse']:.4f}**")
-    parts.append(f"NCC {before['ncc']:.3f} → {after['ncc']:.3f}")
+    parts.append(f"MSE {before.get('mse', np.nan):.4f} → **{after.get('mse', np.nan):.4f}**")
+    parts.append(f"NCC {before.get('ncc', np.nan):.3f} → {after.get('ncc', np.nan):.3f}")
     parts.append(f"{result.seconds:.2f} s")
     return " · ".join(parts)
 
 
-def results_grid(results: list[RunResult], fixed: np.ndarray, moving: np.ndarray, truth: Truth | None,
-                 *, per_row: int = 4) -> None:
-    before = similarity(to_gray(fixed), to_gray(moving))
-    cells = [None] + results
-    for start in range(0, len(cells), per_row):
-        for column, item in zip(st.columns(per_row), cells[start:start + per_row]):
-            with column:
-                if item is None:
-                    st.image(np.clip(moving, 0, 1), caption="Moving (before)", width="stretch")
-                    error = f"error **{truth.error_px(None):.2f} px** · " if truth is not None else ""
-                    st.markdown(f"{error}MSE {before['mse']:.4f} · NCC {before['ncc']:.3f}")
-                elif not item.ok:
-                    st.error(f"**{item.method.label}**: {item.error}")
-                else:
-                    st.image(item.image, caption=item.method.label, width="stretch")
-                    st.markdown(_caption(item, fixed, truth, before))
+REGISTRATION_CELLS = Cells(caption=_caption, leading=_before, details=None)
 
 
-def metric_rows(results: list[RunResult], fixed: np.ndarray, truth: Truth | None) -> list[dict]:
-    """One row per method for the CSV export: error in px (with a known transform), MSE/NCC after, time."""
-    rows = []
-    for r in results:
-        row = dict(method=r.method.label, error_px=None, mse=None, ncc=None, seconds=r.seconds,
-                   params=str(r.params), error=r.error or "")
-        if r.ok:
-            row.update(similarity(to_gray(fixed), to_gray(r.image)))
-            if truth is not None:
-                row["error_px"] = truth.error_px(r.output.extras)
-            if "inlier_ratio" in r.output.extras:
-                row["inlier_ratio"] = r.output.extras["inlier_ratio"]
-        rows.append(row)
-    return rows
-
-
-def error_chart(results: list[RunResult], truth: Truth | None) -> go.Figure:
-    ok = [r for r in results if r.ok]
-    labels = [r.method.label for r in ok]
-    traces = [go.Bar(x=labels, y=[r.seconds for r in ok], name="time (s)", marker_color="#f58518", yaxis="y2")]
-    if truth is not None:
-        traces.insert(0, go.Bar(x=labels, y=[truth.error_px(r.output.extras) for r in ok], name="error (px)",
-                                marker_color="#4c78a8"))
-    fig = go.Figure(traces)
-    fig.update_layout(barmode="group", height=340, margin=dict(l=10, r=10, t=30, b=10),
-                      yaxis=dict(title="error (px)", type="log"),
-                      yaxis2=dict(title="seconds", overlaying="y", side="right"), legend=dict(orientation="h", y=1.12))
-    return fig
-
-
-def overlay_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunResult], *, key: str) -> None:
-    ok = {r.method.label: r.image for r in results if r.ok}
+def overlay_panel(comparison) -> None:
+    fixed, moving, key = comparison.inputs["fixed"], comparison.inputs["moving"], f"{comparison.key}.overlay"
+    ok = {r.method.label: r.image for r in comparison.ok}
     if not ok:
         st.info("No method succeeded.")
         return
@@ -152,8 +124,8 @@ def overlay_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunResult
     c.image(np.clip((1 - alpha) * to_rgb(fixed) + alpha * to_rgb(image), 0, 1), caption="Blend", width="stretch")
 
 
-def matches_panel(results: list[RunResult]) -> None:
-    shown = [r for r in results if r.ok and "matches" in r.output.extras]
+def matches_panel(comparison) -> None:
+    shown = [r for r in comparison.ok if "matches" in r.output.extras]
     if not shown:
         st.info("Choose a feature-based method (SIFT, ORB, AKAZE, BRISK) to see its matches.")
     for r in shown:
@@ -183,9 +155,10 @@ def field_figure(image: np.ndarray, field: np.ndarray, *, grid_lines: int = 16, 
     return fig
 
 
-def deformation_panel(fixed: np.ndarray, moving: np.ndarray, results: list[RunResult], truth: Truth | None,
-                      *, key: str) -> None:
-    ok = {r.method.label: r for r in results if r.ok}
+def deformation_panel(comparison) -> None:
+    fixed, moving, truth = comparison.inputs["fixed"], comparison.inputs["moving"], comparison.truth
+    key = f"{comparison.key}.field"
+    ok = {r.method.label: r for r in comparison.ok}
     if not ok:
         return
     name = st.selectbox("Method", list(ok), key=f"{key}.pick")

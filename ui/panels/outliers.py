@@ -5,27 +5,24 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.outliers import CORRUPTIONS, detection_scores, load_digit_samples, outlier_scores, threshold_at
-from core.registry import OUTLIERS
-from ui.plots import lines
 from core.image import encode_png
-from ui.task_runs import Kit, pick_and_run, successes
+from core.outliers import CORRUPTIONS, detection_scores, load_digit_samples, threshold_at
+from core.registry import OUTLIERS
+from ui.cells import own_grid
+from ui.comparison import compare
+from ui.plots import lines
 
 KEY = "ae"
 COLOURS = ("#4c78a8", "#f58518", "#54a24b")
-IMPORTS = "from core.outliers import load_digit_samples, outlier_scores\nfrom core.registry import get_method\n"
 
 
-def kit(n_bad: int, kinds: tuple[str, ...], data, top_k: int) -> Kit:
-    """History and Export for the reconstruction models: ROC AUC, the top outliers' strip as PNG."""
-    def png(r) -> bytes:
-        top = np.argsort(r.image)[::-1][:top_k]
-        return encode_png(digit_strip([data.samples[top], r.output.extras["reconstruction"][top]]))
+def _strip_png(data, top_k: int):
+    """A result's download: its top outliers and their reconstructions, as one strip."""
+    def png(result, comparison) -> bytes:
+        top = np.argsort(result.image)[::-1][:top_k]
+        return encode_png(digit_strip([data.samples[top], result.output.extras["reconstruction"][top]]))
 
-    return Kit(recipe=f"data = load_digit_samples(n_corrupted={n_bad}, kinds={kinds!r}, seed=0)",
-               inputs=("data.samples",), imports=IMPORTS,
-               columns=(("ROC AUC", "ROC AUC", "%.3f"), ("precision in the top 20", "precision@20", "%.2f")),
-               score_line="print(outlier_scores(data.injected, result))" if data.injected.any() else "", png=png)
+    return png
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -56,11 +53,12 @@ def outliers_section() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
-    results = pick_and_run(OUTLIERS, (data.samples,), defaults=["autoencoder", "pca_recon"], key=KEY,
-                           label="reconstruction models", reference=data.injected if data.injected.any() else None,
-                           metrics=outlier_scores, scores=("ROC AUC", "precision in the top 20"),
-                           kit=kit(n_bad, kinds, data, top_k))
-    ok = successes(results)
+    ok = compare(OUTLIERS, {"samples": data.samples}, truth=data.injected if data.injected.any() else None,
+                 defaults=["autoencoder", "pca_recon"], key=KEY, label="Reconstruction models to compare",
+                 recipe=("from core.outliers import load_digit_samples\n"
+                         f"data = load_digit_samples(n_corrupted={n_bad}, kinds={kinds!r}, seed=0)"),
+                 variables={"samples": "data.samples"}, truth_code="data.injected",
+                 cells=own_grid(png=_strip_png(data, top_k))).ok
     if not ok:
         return
     percentile = st.slider("Flag as outlier above this percentile of the error", 80.0, 99.9, 98.0, 0.1,

@@ -1,5 +1,4 @@
-"""Views for the Corners & keypoints page: the detector grid, the Harris probe, sub-pixel accuracy
-and repeatability charts."""
+"""Views for the Corners & keypoints page: the Harris probe, sub-pixel accuracy and repeatability charts."""
 from __future__ import annotations
 
 import contextvars
@@ -12,27 +11,6 @@ import streamlit as st
 from core.image import digest
 from core.registry import Method
 from ui.canvas import point_canvas
-from ui.compare import result_cells
-from ui.runner import RunResult
-
-
-def detector_grid(results: list[RunResult], *, per_row: int = 3) -> None:
-    for result in result_cells(results, per_row=per_row):
-        st.image(result.image, caption=result.method.label, width="stretch")
-        st.markdown(f"**{result.output.extras['count']}** keypoints · {result.seconds * 1000:.1f} ms")
-
-
-def counts_chart(results: list[RunResult]) -> go.Figure:
-    ok = [r for r in results if r.ok]
-    labels = [r.method.label for r in ok]
-    fig = go.Figure([go.Bar(x=labels, y=[r.output.extras["count"] for r in ok], name="keypoints",
-                            marker_color="#4c78a8"),
-                     go.Bar(x=labels, y=[r.seconds * 1000 for r in ok], name="time (ms)", yaxis="y2",
-                            marker_color="#f58518")])
-    fig.update_layout(barmode="group", height=340, margin=dict(l=10, r=10, t=30, b=10),
-                      yaxis=dict(title="keypoints"), yaxis2=dict(title="ms", overlaying="y", side="right"),
-                      legend=dict(orientation="h", y=1.12))
-    return fig
 
 
 def harris_probe(image: np.ndarray, params: dict, *, key: str) -> None:

@@ -7,9 +7,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from core.image import digest, fit_size
+from core.image import digest, encode_png, fit_size
+from ui.cells import Cells
 from ui.plots import heatmap
-from ui.runner import RunResult
 
 
 @st.cache_data(max_entries=8, show_spinner="Making synthetic identities…")
@@ -54,9 +54,10 @@ def identity_overview(face_set) -> None:
         st.caption(note)
 
 
-def recognition_results(results: list[RunResult], names: list[str], *, key: str) -> None:
-    ok = [r for r in results if r.ok]
-    for r in results:
+def recognition_results(comparison) -> None:
+    """Held-out accuracy against chance per recogniser, as metrics and a chart; their confusion matrices."""
+    ok, key = comparison.ok, comparison.key
+    for r in comparison.results:
         if not r.ok:
             st.error(f"**{r.method.label}**: {r.error}")
     if not ok:
@@ -80,6 +81,14 @@ def recognition_results(results: list[RunResult], names: list[str], *, key: str)
         for cell, r in zip(cells, ok):
             cell.plotly_chart(heatmap(r.image, title=r.method.label, colorscale="Blues", height=320),
                               width="stretch", key=f"{key}.confusion.{r.method.key}")
+
+
+def _confusion_png(result, comparison) -> bytes:
+    """The row-normalised confusion matrix, one pixel per cell, enlarged."""
+    return encode_png(np.kron(result.image, np.ones((16, 16), np.float32)))
+
+
+RECOGNITION_CELLS = Cells(grid=recognition_results, png=_confusion_png, zoom=False)
 
 
 @st.cache_data(max_entries=8, show_spinner="Factorising…")

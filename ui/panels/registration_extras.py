@@ -11,42 +11,39 @@ import streamlit as st
 
 from core.gallery import load_sample
 from core.image import prepare
-from core.registry import ALIGN_CHANNELS, methods_for
+from core.registry import ALIGN_CHANNELS
 from core.registration.synthetic import misalign_channels
-from ui.params import param_widgets
-from ui.runner import run_method
+from ui.cells import Cells, Leading
+from ui.comparison import compare
 
 
-def channel_panel(image: np.ndarray, *, key: str) -> None:
+def channel_panel(image: np.ndarray, image_code: str, *, key: str) -> None:
+    """Shift the green and blue planes by known amounts, then compare the aligners (error in px per channel)."""
     colour = image if image.ndim == 3 else prepare(load_sample("chelsea"), gray=False, max_side=max(image.shape))
     if image.ndim == 2:
         st.caption("The input is gray, so Chelsea the cat is used here (switch off Grayscale to use your image).")
+        image_code = ("from core.gallery import load_sample\nfrom core.image import prepare\n"
+                      f"image = prepare(load_sample('chelsea'), gray=False, max_side={max(image.shape)})")
     c = st.columns(4)
     green = (c[0].slider("Green dx", -30, 30, 7, key=f"{key}.gx"),
              c[1].slider("Green dy", -30, 30, -4, key=f"{key}.gy"))
     blue = (c[2].slider("Blue dx", -30, 30, -12, key=f"{key}.bx"),
             c[3].slider("Blue dy", -30, 30, 9, key=f"{key}.by"))
     shifted = misalign_channels(colour, green=green, blue=blue)
-    methods = methods_for(ALIGN_CHANNELS)
-    columns = st.columns(len(methods) + 1)
-    columns[0].image(shifted, caption="Misaligned channels (synthetic)", width="stretch")
-    rows = []
     truth = {"R": (0.0, 0.0), "G": green, "B": blue}
-    for column, method in zip(columns[1:], methods):
-        with column:
-            with st.popover(f"{method.label} settings", icon=":material/tune:"):
-                params = param_widgets(method)
-            result = run_method(method, (shifted,), params)
-            if not result.ok:
-                st.error(f"**{method.label}**: {result.error}")
-                continue
-            st.image(result.image, caption=f"{method.label} · {result.seconds:.2f} s", width="stretch")
-            reference = truth[result.params["reference"]]
-            for name, (dx, dy) in result.output.extras["shifts"].items():
-                true = np.subtract(truth[name], reference)
-                rows.append({"method": method.label, "channel": name, "estimated dx": dx, "estimated dy": dy,
-                             "true dx": true[0], "true dy": true[1],
-                             "error (px)": float(np.hypot(dx - true[0], dy - true[1]))})
+    recipe = (f"{image_code}\nfrom core.registration.synthetic import misalign_channels\n"
+              f"image = misalign_channels(image, green={green}, blue={blue})\ntruth = {truth!r}")
+    comparison = compare(ALIGN_CHANNELS, {"image": shifted}, truth=truth, defaults=["phase", "stackreg"], key=key,
+                         recipe=recipe, cells=Cells(details=None, leading=lambda c: [
+                             Leading("Misaligned channels (synthetic)", shifted)]))
+    rows = []
+    for result in comparison.ok:
+        reference = truth[result.output.extras["reference"]]
+        for name, (dx, dy) in result.output.extras["shifts"].items():
+            true = np.subtract(truth[name], reference)
+            rows.append({"method": result.method.label, "channel": name, "estimated dx": dx, "estimated dy": dy,
+                         "true dx": true[0], "true dy": true[1],
+                         "error (px)": float(np.hypot(dx - true[0], dy - true[1]))})
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.2f")

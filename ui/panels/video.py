@@ -6,15 +6,13 @@ import streamlit as st
 
 from core.image import digest, encode_png
 from core.registry import BACKGROUND_SUBTRACTION
-from core.video_bg import (encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video, video_scores,
-                           warmup_frames)
+from core.video_bg import encode_mp4, iou_per_frame, read_video, side_by_side, synthetic_video, warmup_frames
+from ui.cells import own_grid
+from ui.comparison import compare
 from ui.plots import cached_figure, lines
-from ui.task_runs import Kit, pick_and_run, successes
 
 KEY = "vid"
 VIDEO_TYPES = ["mp4", "avi", "mov", "mkv", "webm", "m4v", "mpg", "mpeg", "gif"]
-IMPORTS = "from core.registry import get_method\nfrom core.video_bg import read_video, synthetic_video, video_scores\n"
-SCORE_LINE = 'scores = video_scores(truth, result)\nprint(f"IoU {scores[\'iou\']:.3f}, Dice {scores[\'dice\']:.3f}")'
 WIDTHS = {"small (128×96)": (128, 96), "medium (160×120)": (160, 120), "large (240×180)": (240, 180)}
 
 
@@ -40,12 +38,9 @@ def _playback(masks_digest: str, fps: float, _frames, _masks, _truth) -> bytes:
     return encode_mp4(side_by_side(_frames, _masks, truth=_truth), fps=fps)
 
 
-def kit(recipe: str, scored: bool) -> Kit:
-    """History and Export for the background models: IoU/Dice, the middle frame's mask as PNG."""
-    return Kit(recipe=recipe, inputs=("video",), imports=IMPORTS, columns=(("iou", "IoU", "%.3f"),
-                                                                          ("dice", "Dice", "%.3f")),
-               score_line=SCORE_LINE if scored else "",
-               png=lambda r: encode_png(r.image[len(r.image) // 2].astype(np.float32)))
+def _middle_frame_png(result, comparison) -> bytes:
+    """The foreground mask of the middle frame."""
+    return encode_png(result.image[len(result.image) // 2].astype(np.float32))
 
 
 def _source() -> tuple[np.ndarray | None, np.ndarray | None, float, str]:
@@ -66,7 +61,8 @@ def _source() -> tuple[np.ndarray | None, np.ndarray | None, float, str]:
             return None, None, 0.0, ""
         if info.get("truncated"):
             st.sidebar.info(f"Using the first {len(frames)} of {info['frames_in_file']} frames.")
-        code = (f"video, fps, info = read_video(open({upload.name!r}, 'rb').read(), max_frames=120, max_side=240, "
+        code = ("from core.video_bg import read_video\n"
+                f"video, fps, info = read_video(open({upload.name!r}, 'rb').read(), max_frames=120, max_side=240, "
                 f"name={upload.name!r})")
         return frames, None, fps, code
     frames = st.sidebar.slider("Frames", 20, 150, 60, 10, key=f"{KEY}.frames", bind="query-params")
@@ -78,7 +74,8 @@ def _source() -> tuple[np.ndarray | None, np.ndarray | None, float, str]:
     seed = st.sidebar.number_input("Seed", 0, 999, 0, key=f"{KEY}.seed")
     video, truth = _synthetic(frames, size, objects, noise, lighting, int(seed))
     width, height = WIDTHS[size]
-    code = (f"video, truth = synthetic_video(frames={frames}, height={height}, width={width}, objects={objects}, "
+    code = ("from core.video_bg import synthetic_video\n"
+            f"video, truth = synthetic_video(frames={frames}, height={height}, width={width}, objects={objects}, "
             f"noise={noise!r}, lighting={lighting!r}, seed={int(seed)})")
     return video, truth, 15.0, code
 
@@ -89,9 +86,9 @@ def video_section() -> None:
         return
     st.caption(f"{len(frames)} frames of {frames.shape[2]}×{frames.shape[1]} px"
                + (" with known foreground masks (synthetic)." if truth is not None else "."))
-    ok = successes(pick_and_run(BACKGROUND_SUBTRACTION, (frames,), defaults=["mog2", "knn", "approx_median"],
-                                key=KEY, label="background models", reference=truth, metrics=video_scores,
-                                scores=("iou", "dice"), kit=kit(recipe, truth is not None)))
+    ok = compare(BACKGROUND_SUBTRACTION, {"frames": frames}, truth=truth, defaults=["mog2", "knn", "approx_median"],
+                 key=KEY, label="Background models to compare", recipe=recipe, variables={"frames": "video"},
+                 cells=own_grid(png=_middle_frame_png)).ok
     if not ok:
         return
     warmup = warmup_frames(len(frames))

@@ -8,42 +8,37 @@ from core.image import encode_png
 from core.registry import SKIN
 from core.skin import NON_SKIN, SKIN_LABEL, check_scribbles, example_scribbles, merge_scribbles
 from ui.canvas import scribble_canvas
+from ui.cells import Cells
+from ui.comparison import compare
+from ui.export import npy_bytes
 from ui.inputs import pick_image
-from ui.plots import cached_figure, score_bars
-from ui.segment_compare import npy_bytes
-from ui.task_runs import Kit, pick_and_run
 
 KEY = "skin"
 COLORS = ("#1e88e5", "#ff9800")  # label 1 = non-skin (blue), label 2 = skin (orange)
 BRUSHES = {SKIN_LABEL: "Skin", NON_SKIN: "Non-skin"}
 DEFAULTS = ["naive_bayes", "decision_tree", "random_forest", "svm"]
-IMPORTS = """import numpy as np
-from core.gallery import load_sample
-from core.image import decode_image, prepare
-from core.registry import get_method
-from core.skin import example_scribbles
-"""
 
 
-def skin_scores(_scribbles, output) -> dict:
-    """The runner's metrics for a classifier: read from its output (scored on held-out strokes)."""
-    return {name: output.extras[name] for name in ("accuracy", "skin fraction")}
-
-
-skin_scores.takes_output = True
-
-
-def kit(image_code: str, image: np.ndarray, scribbles: np.ndarray) -> Kit:
-    """History and Export for the classifiers: held-out accuracy, skin maps; the strokes as .npy when painted."""
+def _strokes(image: np.ndarray, scribbles: np.ndarray) -> tuple[str, tuple]:
+    """The snippet's strokes: the example ones by name, painted ones as a .npy download."""
     if np.array_equal(scribbles, example_scribbles(image.shape)):
-        strokes, files = "scribbles = example_scribbles(image.shape)", ()
-    else:
-        strokes = 'scribbles = np.load("strokes.npy")  # download it from this Export panel'
-        files = (("Training strokes (.npy)", npy_bytes(scribbles), "strokes.npy"),)
-    return Kit(recipe=f"{image_code}\n{strokes}", inputs=("image", "scribbles"), imports=IMPORTS,
-               columns=(("accuracy", "held-out accuracy", "%.3f"), ("skin fraction", "skin fraction", "%.3f")),
-               score_line='print(f"skin on {(result > 0.5).mean():.1%} of the image")',
-               files=files)
+        return "from core.skin import example_scribbles\nscribbles = example_scribbles(image.shape)", ()
+    return ('import numpy as np\nscribbles = np.load("strokes.npy")  # download it from the Export tab',
+            (("Training strokes (.npy)", npy_bytes(scribbles), "strokes.npy"),))
+
+
+def _caption(result, comparison) -> str:
+    extras = result.output.extras
+    return (f"Held-out accuracy **{extras['accuracy']:.1%}** · skin {extras['skin fraction']:.1%} "
+            f"· {result.seconds:.2f} s")
+
+
+def _skin_png(result, comparison) -> bytes:
+    return encode_png(result.image.astype(np.float32))
+
+
+SKIN_CELLS = Cells(display=lambda result, comparison: skin_map_view(comparison.inputs["image"], result.image),
+                   caption=_caption, details=None, png=_skin_png, leading=lambda comparison: [])
 
 
 def _painted(image: np.ndarray, scribbles: np.ndarray | None) -> np.ndarray:
@@ -120,24 +115,12 @@ def skin_section() -> None:
     except ValueError as exc:
         st.error(str(exc))
         return
-    results = pick_and_run(SKIN, (image, scribbles), defaults=DEFAULTS, key=KEY, label="classifiers",
-                           reference=scribbles, metrics=skin_scores, scores=("accuracy",),
-                           kit=kit(choice.code, image, scribbles))
-    ok = [r for r in results if r.ok]
-    columns = st.columns(max(1, min(4, len(results))))
-    for column, result in zip(columns * 4, results):
-        with column:
-            if not result.ok:
-                st.error(f"**{result.method.label}**: {result.error}")
-                continue
-            extras = result.output.extras
-            st.image(skin_map_view(image, result.image), caption=result.method.label, width="stretch")
-            st.markdown(f"Held-out accuracy **{extras['accuracy']:.1%}** · skin {extras['skin fraction']:.1%} "
-                        f"· {result.seconds:.2f} s")
+    strokes, files = _strokes(image, scribbles)
+    comparison = compare(SKIN, {"image": image, "scribbles": scribbles}, defaults=DEFAULTS, key=KEY,
+                         label="Classifiers to compare", recipe=f"{choice.code}\n{strokes}", files=files,
+                         cells=SKIN_CELLS)
+    ok = comparison.ok
     if ok:
-        rows = [dict(method=r.method.label, accuracy=r.output.extras["accuracy"], seconds=r.seconds) for r in ok]
-        st.plotly_chart(cached_figure(score_bars, rows, [("accuracy", "Held-out accuracy ↑", ".1%"),
-                                          ("seconds", "Time (s) ↓", ".2f")]), width="stretch", key=f"{KEY}.bars")
         first = ok[0].output.extras
         st.caption(f"Accuracy is measured on {first['test pixels']} stroke pixels ({first['test skin pixels']} "
                    f"skin) held out in whole {12}×{12} tiles and never used for training; "
