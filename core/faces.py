@@ -7,16 +7,21 @@ import io
 import os
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.boxes import as_boxes, draw_boxes
-from core.image import to_float, to_gray, to_uint8
+from core.image import decode_image, to_float, to_gray, to_uint8
 from core.registry import DETECT_FACES, RECOGNIZE_FACES, Output, Param, method
 
 FACE_SIDE = 48  # every face of an identity set is resized to this square
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm")
+MAX_ZIP_UNPACKED = 1024 * 2 ** 20  # what all of an identity zip's members may unpack to
+MAX_ZIP_MEMBER = 32 * 2 ** 20  # one image in the zip; larger ones are skipped
+MAX_ZIP_RATIO = 200  # a member over 1 MB unpacking this many times its stored size marks a zip bomb
+ZIP_DECODE_SIDE = 512  # each image is decoded at most this large (then cropped and resized to FACE_SIDE)
 
 
 def lfw_faces() -> np.ndarray:
@@ -222,18 +227,41 @@ def _largest_face(gray_u8: np.ndarray):
     return gray_u8[y:y + h, x:x + w]
 
 
+def _check_zip(members: list[zipfile.ZipInfo]) -> None:
+    """Refuse an archive that is empty, climbs out of itself (../ or absolute paths) or is a zip bomb."""
+    if not members:
+        raise ValueError("The zip is empty. Upload a .zip with one folder of face images per person.")
+    for member in members:
+        parts = member.filename.replace("\\", "/").split("/")
+        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise ValueError(f"The zip holds a path that leads outside it (“{member.filename[:80]}”), so it was "
+                             "refused. Zip the folders themselves (one per person) and upload that.")
+        if member.file_size > 2 ** 20 and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
+            raise ValueError(f"“{member.filename[:80]}” in the zip would unpack to "
+                             f"{member.file_size / 2 ** 20:,.0f} MB from {member.compress_size / 2 ** 10:,.0f} KB, "
+                             "which marks a zip bomb; the zip was refused.")
+    total = sum(member.file_size for member in members)
+    if total > MAX_ZIP_UNPACKED:
+        raise ValueError(f"The zip would unpack to {total / 2 ** 20:,.0f} MB, more than the "
+                         f"{MAX_ZIP_UNPACKED // 2 ** 20:,} MB accepted. Upload fewer or smaller images.")
+
+
 def load_identity_zip(data: bytes, *, crop_faces: bool = False, max_images: int = 2000) -> FaceSet:
     """A zip with one folder per person (the folder name is the label), holding that person's face images.
-    With `crop_faces`, each image is cut to its largest Haar-detected face; images without one are skipped."""
+    With `crop_faces`, each image is cut to its largest Haar-detected face; images without one are skipped.
+
+    The zip is refused when empty, when a path leads outside it, or when it would unpack to more than
+    MAX_ZIP_UNPACKED (or a member shows a zip bomb's ratio); each image goes through `decode_image`."""
     import cv2
-    from PIL import Image, UnidentifiedImageError
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError):
-        raise ValueError("This file is not a zip archive. Upload a .zip with one folder of face images per person.")
-    faces, names, notes, skipped, loose = [], [], [], 0, 0
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        raise ValueError("This file is not a zip archive. Upload a .zip with one folder of face images per "
+                         "person.") from None
+    faces, names, notes, skipped, loose, large = [], [], [], 0, 0, 0
     with archive:
+        _check_zip(archive.infolist())
         entries = [e for e in archive.infolist() if not e.is_dir() and e.filename.lower().endswith(IMAGE_EXTENSIONS)
                    and "__MACOSX" not in e.filename and not os.path.basename(e.filename).startswith(".")]
         for entry in sorted(entries, key=lambda e: e.filename)[:max_images]:
@@ -241,12 +269,17 @@ def load_identity_zip(data: bytes, *, crop_faces: bool = False, max_images: int 
             if len(parts) < 2:
                 loose += 1
                 continue
+            if entry.file_size > MAX_ZIP_MEMBER:
+                large += 1
+                continue
             try:
-                with Image.open(io.BytesIO(archive.read(entry))) as pil:
-                    gray = to_uint8(to_gray(to_float(np.asarray(pil.convert("L")))))
-            except (UnidentifiedImageError, OSError, ValueError):
+                raw = archive.read(entry)  # at most file_size bytes: zipfile stops there
+                image, _ = decode_image(raw, max_side=ZIP_DECODE_SIDE, gray=True)
+            except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+                    zlib.error):  # unreadable, encrypted, damaged or oddly compressed members are skipped
                 skipped += 1
                 continue
+            gray = to_uint8(image)
             if crop_faces:
                 gray = _largest_face(gray)
                 if gray is None:
@@ -258,6 +291,8 @@ def load_identity_zip(data: bytes, *, crop_faces: bool = False, max_images: int 
         notes.append(f"{loose} image(s) at the top of the zip, outside any person's folder, were ignored.")
     if skipped:
         notes.append(f"{skipped} file(s) were skipped ({'no face found or ' if crop_faces else ''}not readable).")
+    if large:
+        notes.append(f"{large} image(s) over {MAX_ZIP_MEMBER // 2 ** 20} MB were skipped.")
     if not faces:
         if crop_faces and entries:
             raise ValueError("No faces were found in the zip's images: the face detector found nothing to crop.")

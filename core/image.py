@@ -1,21 +1,19 @@
 """Image conventions: float32 in [0, 1], gray (H, W) or RGB (H, W, 3).
 
 Everything that enters `core/` passes through here once, so the rest of the code
-can rely on one dtype, one range and one channel order.
+can rely on one dtype, one range and one channel order. Uploaded bytes are decoded by
+`decode_image` (core.decode, re-exported here).
 """
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
 import xxhash
-from PIL import Image, ImageOps
+from PIL import Image
 
-MIN_SIDE = 8
-# Refuse to decode more pixels than this (a decompression-bomb guard). 10000 x 10000 passes
-# and is then downscaled; anything far bigger is refused before decoding.
-MAX_DECODE_PIXELS = 120_000_000
+# the guarded decode of uploads lives in core.decode; importing it from here keeps working
+from core.decode import MAX_DECODE_BYTES, MIN_SIDE, UnreadableImage, decode_image  # noqa: F401
 
 
 def to_float(image: np.ndarray) -> np.ndarray:
@@ -104,80 +102,6 @@ def digest(*arrays: np.ndarray | None) -> str:
         hasher.update(f"{array.shape}|{array.dtype.str}|".encode())
         hasher.update(array.data)
     return hasher.hexdigest()
-
-
-def decode_image(data: bytes, *, max_side: int | None = None) -> tuple[np.ndarray, dict]:
-    """Decode uploaded bytes to a float gray/RGB image, with checks a user can understand.
-
-    Handles 8/16-bit, gray/RGB/RGBA/palette, EXIF orientation and very large files.
-    Returns (image, info) where info says what was done (downscaled, alpha dropped, bit depth).
-    """
-    if not data:
-        raise ValueError("The file is empty.")
-    info: dict = {}
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            Image.MAX_IMAGE_PIXELS = None  # our own guard below replaces Pillow's
-            pil = Image.open(io.BytesIO(data))
-            width, height = pil.size
-            if width * height > MAX_DECODE_PIXELS:
-                raise ValueError(
-                    f"The image is {width}×{height} pixels ({width * height / 1e6:.0f} megapixels); "
-                    f"the limit is {MAX_DECODE_PIXELS / 1e6:.0f} megapixels."
-                )
-            if min(width, height) < MIN_SIDE:
-                raise ValueError(
-                    f"The image is {width}×{height} pixels; it needs at least {MIN_SIDE} pixels on each side."
-                )
-            if max_side and pil.format == "JPEG" and max(width, height) > 2 * max_side:
-                pil.draft(pil.mode, (max_side, max_side))  # decode JPEG at a reduced scale
-            pil = ImageOps.exif_transpose(pil)
-            if max_side and max(pil.size) > 2 * max_side:
-                factor = max(pil.size) // max_side
-                if factor >= 2:
-                    pil = pil.reduce(factor)
-            array = _pil_to_array(pil, info)
-    except ValueError:
-        raise
-    except Exception as exc:  # Pillow raises many types for corrupt files
-        raise ValueError(f"This file could not be read as an image ({type(exc).__name__}).") from exc
-    info["original_size"] = (width, height)
-    if max_side:
-        array, scale = fit_size(array, max_side)
-        info["scale"] = float(np.prod(array.shape[:2]) / (width * height)) ** 0.5
-    return array, info
-
-
-def _pil_to_array(pil: Image.Image, info: dict) -> np.ndarray:
-    mode = pil.mode
-    info["mode"] = mode
-    if mode == "P":
-        pil = pil.convert("RGBA" if "transparency" in pil.info else "RGB")
-        mode = pil.mode
-        info["note"] = "palette image converted to RGB"
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-        array = np.asarray(pil, dtype=np.uint16)
-        info["bit_depth"] = 16
-        return to_float(array)
-    if mode == "I":
-        array = np.asarray(pil).astype(np.int64)
-        peak = 65535 if array.max() > 255 else 255
-        info["bit_depth"] = 16 if peak > 255 else 8
-        return np.clip(array / peak, 0, 1).astype(np.float32)
-    if mode == "F":
-        array = np.asarray(pil, dtype=np.float32)
-        low, high = float(np.nanmin(array)), float(np.nanmax(array))
-        return ((array - low) / (high - low) if high > low else np.zeros_like(array)).astype(np.float32)
-    if mode in ("1", "L"):
-        return to_float(np.asarray(pil.convert("L")))
-    if mode == "LA":
-        pil = pil.convert("RGBA")
-        mode = "RGBA"
-    if mode in ("RGBA", "PA"):
-        info["note"] = "transparency flattened onto white"
-        return _drop_alpha(to_float(np.asarray(pil.convert("RGBA"))))
-    return to_float(np.asarray(pil.convert("RGB")))
 
 
 def encode_png(image: np.ndarray) -> bytes:

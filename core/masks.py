@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.image import decode_image, to_gray
+from core.image import UnreadableImage, decode_image
 
 MASK_KINDS = ("strokes", "text", "pixels")
 MASK_LABELS = {"strokes": "Random strokes", "text": "Text overlay", "pixels": "Random pixels"}
 WORDS = ("inpainting", "restore", "missing", "pixels", "masterclass", "vision", "python", "image", "fill",
          "the", "gap", "scratch", "old", "photo", "2026", "opencv")
 MAX_STROKES = 5000
-GRAY_TOLERANCE = 0.01  # share of gray pixels an uploaded mask may have (JPEG edges, antialiasing)
+GRAY_TOLERANCE = 0.01  # above this share of gray pixels, an upload's thresholding is reported
+MAX_GRAY_SHARE = 0.5  # above this, an upload is mostly gray: a photo or a gradient, not a mask
+MASK_MAX_SIDE = 4096  # uploaded masks are decoded at most this large (then fitted to the image)
 
 
 def _shape2(shape: tuple[int, ...]) -> tuple[int, int]:
@@ -124,19 +126,43 @@ def generate_mask(kind: str, shape: tuple[int, ...], *, ratio: float = 0.1, seed
     raise ValueError(f"Unknown mask kind {kind!r}; choose one of {', '.join(MASK_KINDS)}.")
 
 
-def load_mask(data: bytes) -> np.ndarray:
-    """An uploaded mask image: white = missing, black = known. Gray images are refused, because a
-    threshold would silently guess which pixels the user meant."""
+def read_mask(data: bytes, *, max_side: int = MASK_MAX_SIDE) -> tuple[np.ndarray, dict]:
+    """An uploaded mask image (white = missing, black = known) and what was done to read it.
+
+    The file goes through the guarded decode of every upload (`decode_image`, in gray, longer side at most
+    `max_side`). Gray pixels (JPEG artefacts, soft brush edges) are thresholded at 50 %; an image that is
+    mostly gray (over MAX_GRAY_SHARE of its pixels) is refused, as it is not a mask.
+
+    Returns
+    -------
+    mask : ndarray
+        bool (H, W), True where pixels are missing.
+    info : dict
+        decode_image's info, plus "gray_share" (the share of pixels between 10 % and 90 % gray) and, when the
+        mask was downscaled or more than GRAY_TOLERANCE of it was gray, "notice": a sentence for the user.
+    """
     try:
-        image, _ = decode_image(data)
+        gray, info = decode_image(data, max_side=max_side, gray=True)
     except ValueError as exc:
-        raise ValueError(f"The mask file could not be read: {exc}") from None
-    gray = to_gray(image)
-    undecided = np.mean((gray > 0.1) & (gray < 0.9))
-    if undecided > GRAY_TOLERANCE:
-        raise ValueError(f"The mask is not black and white: {undecided:.0%} of its pixels are gray. "
-                         "Upload a binary image: white where pixels are missing, black where they are known.")
-    return gray >= 0.5
+        raise UnreadableImage(f"The mask file could not be read. {exc}") from None
+    info["gray_share"] = share = float(np.mean((gray > 0.1) & (gray < 0.9)))
+    if share > MAX_GRAY_SHARE:
+        raise ValueError(f"The mask is not black and white: {share:.0%} of its pixels are gray, so it does not "
+                         "look like a mask. Upload a binary image: white where pixels are missing, black where "
+                         "they are known.")
+    width, height = info["original_size"]
+    if gray.shape != (height, width):
+        info["notice"] = (f"The mask was downscaled from {width}×{height} to {gray.shape[1]}×{gray.shape[0]} "
+                          "pixels and thresholded at 50 % gray (lighter = missing).")
+    elif share > GRAY_TOLERANCE:
+        info["notice"] = (f"The mask is not pure black and white: {share:.0%} of its pixels are gray (JPEG "
+                          "artefacts or soft edges). It was thresholded at 50 %: lighter pixels count as missing.")
+    return gray >= 0.5, info
+
+
+def load_mask(data: bytes, *, max_side: int = MASK_MAX_SIDE) -> np.ndarray:
+    """`read_mask`'s mask alone: bool (H, W), True = missing (gray thresholded at 50 %)."""
+    return read_mask(data, max_side=max_side)[0]
 
 
 def fit_mask(mask: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

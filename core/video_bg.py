@@ -227,17 +227,34 @@ def video_scores(truth: np.ndarray | None, masks: np.ndarray) -> dict[str, float
             "dice": float(np.mean([dice(t, m) for t, m in zip(truth, masks)]))}
 
 
+MAX_FRAME_PIXELS = 4096 * 4096  # larger frames are refused: one of them takes 48 MB before downscaling
+
+
 def read_video(data: bytes, *, max_frames: int = 120, max_side: int = 160, name: str = "video") \
         -> tuple[np.ndarray, float, dict]:
     """Decode uploaded bytes to float RGB frames (at most `max_frames`, longest side `max_side`).
 
-    Returns (frames, fps, info). Raises ValueError with a clear message when the file cannot be decoded
-    or holds no frames.
+    Each frame is downscaled as uint8 before it becomes float, and frames over MAX_FRAME_PIXELS (from the
+    header, then from each decoded frame) are refused, so memory stays bounded.
+    Returns (frames, fps, info). Raises ValueError with a clear message when the file cannot be decoded,
+    holds no frames, or has frames that are too large, too small or too elongated.
     """
     import cv2
 
+    from core.decode import MAX_ASPECT, MIN_SIDE
+
     if not data:
         raise ValueError(f"“{name}” is empty (0 bytes).")
+
+    def check(width: int, height: int) -> None:
+        short, long = sorted((width, height))
+        if width * height > MAX_FRAME_PIXELS:
+            raise ValueError(f"“{name}” has {width}×{height} frames; videos of at most "
+                             f"{MAX_FRAME_PIXELS / 1e6:.1f} megapixels a frame are accepted.")
+        fitted = round(short * min(1.0, max_side / long)) if max_side and max_side > 0 and long else short
+        if short and (long > MAX_ASPECT * short or fitted < MIN_SIDE):
+            raise ValueError(f"“{name}” has {width}×{height} frames: too narrow to use (at least {MIN_SIDE} "
+                             f"pixels a side at the working size of {max_side} px, and at most {MAX_ASPECT}:1).")
     suffix = os.path.splitext(name)[1] or ".mp4"
     handle, path = tempfile.mkstemp(suffix=suffix)  # OpenCV reads from a path, not from memory
     try:
@@ -247,6 +264,7 @@ def read_video(data: bytes, *, max_frames: int = 120, max_side: int = 160, name:
         try:
             if not capture.isOpened():
                 raise ValueError(f"“{name}” could not be decoded as a video (unknown or damaged format).")
+            check(int(capture.get(cv2.CAP_PROP_FRAME_WIDTH) or 0), int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT) or 0))
             fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
             total = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
             frames = []
@@ -254,8 +272,9 @@ def read_video(data: bytes, *, max_frames: int = 120, max_side: int = 160, name:
                 ok, bgr = capture.read()
                 if not ok or bgr is None:
                     break
-                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
-                frames.append(fit_size(rgb, max_side)[0])
+                check(bgr.shape[1], bgr.shape[0])  # the header may not tell the truth
+                small = fit_size(bgr, max_side)[0]  # in uint8: a 4K frame as float32 would be 100 MB
+                frames.append(cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0)
         finally:
             capture.release()
     finally:

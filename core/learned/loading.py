@@ -2,8 +2,10 @@
 (ours or yours) to an image. Keras is imported inside the functions."""
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +13,7 @@ import numpy as np
 from core.image import to_float, to_gray, to_rgb
 
 MAX_BYTES = 200 * 2 ** 20
+MAX_UNPACKED_BYTES = 2 * MAX_BYTES  # what the archive's members may unpack to, together
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ def load_keras_model(data: bytes, filename: str = "model.keras"):
     if not data.startswith(b"PK"):
         raise ValueError(f"“{filename}” is not a Keras model: a .keras file is a zip archive, and this one "
                          "is not.")
+    _check_archive(data, filename)
     import keras
 
     fd, path = tempfile.mkstemp(suffix=".keras")
@@ -98,6 +102,23 @@ def load_keras_model(data: bytes, filename: str = "model.keras"):
     if not hasattr(model, "predict"):
         raise ValueError(f"“{filename}” does not hold a model that can make predictions.")
     return model, check_restoration_model(model)
+
+
+def _check_archive(data: bytes, filename: str) -> None:
+    """A .keras zip that opens, holds a config.json and does not unpack to more than MAX_UNPACKED_BYTES."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        raise ValueError(f"“{filename}” is damaged: it starts like a .keras (zip) archive but cannot be opened as "
+                         "one. Save the model again with model.save('name.keras').") from None
+    if "config.json" not in {member.filename for member in members}:
+        raise ValueError(f"“{filename}” is not a Keras 3 model: its archive holds no config.json. Save the model "
+                         "with model.save('name.keras').")
+    total = sum(member.file_size for member in members)
+    if total > MAX_UNPACKED_BYTES:
+        raise ValueError(f"“{filename}” would unpack to {total / 2 ** 20:,.0f} MB; models up to "
+                         f"{MAX_UNPACKED_BYTES // 2 ** 20} MB unpacked are accepted here.")
 
 
 def _tiles(image: np.ndarray, height: int, width: int) -> tuple[np.ndarray, tuple]:

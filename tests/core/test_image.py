@@ -107,18 +107,12 @@ class TestDecode:
         image, _ = decode_image(buffer.getvalue())
         assert image.shape == (32, 32, 3) and image.dtype == np.float32
 
-    def test_huge_image_is_downscaled(self):
-        data = _png(np.full((10000, 10000), 128, np.uint8), compress_level=1)
+    def test_large_image_is_downscaled(self):
+        data = _png(np.full((1500, 3000), 128, np.uint8), compress_level=1)
         image, info = decode_image(data, max_side=512)
-        assert max(image.shape[:2]) == 512
-        assert info["original_size"] == (10000, 10000)
-        assert np.allclose(image, 128 / 255, atol=1e-3)
-
-    def test_bomb_is_refused_before_decoding(self):
-        # a PNG header that claims 20000×20000 pixels: refused from its size alone
-        data = _png(np.zeros((20000, 20000), np.uint8), compress_level=9)
-        with pytest.raises(ValueError, match="megapixels"):
-            decode_image(data)
+        assert image.shape == (256, 512) and image.dtype == np.float32
+        assert info["original_size"] == (3000, 1500) and info["scale"] == pytest.approx(512 / 3000, rel=1e-3)
+        assert np.allclose(image, 128 / 255, atol=1e-5)
 
     def test_exif_orientation_is_applied(self):
         pil = Image.fromarray(np.zeros((20, 40), np.uint8))

@@ -162,7 +162,7 @@ def test_fixed_size_rgb_model_runs_on_tiles(tmp_path):
 
 @pytest.mark.parametrize("data,name,message", [
     (b"not a zip at all", "model.keras", "not a Keras model"),
-    (b"PK\x03\x04garbage", "model.keras", "Keras could not read"),
+    (b"PK\x03\x04garbage", "model.keras", "is damaged"),
     (b"\x89HDF\r\n\x1a\n", "weights.h5", "not a .keras file"),
 ])
 def test_files_in_the_wrong_format_are_refused(data, name, message):

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from core.masks import (MASK_KINDS, apply_mask, check_mask, fit_mask, generate_mask, load_mask, random_pixels,
-                        random_strokes, text_mask)
+                        random_strokes, read_mask, text_mask)
 
 TOLERANCE = {"strokes": 0.03, "text": 0.05, "pixels": 0.02}
 
@@ -69,10 +69,33 @@ def test_uploaded_mask_tolerates_a_few_antialiased_pixels():
     assert load_mask(_png(array)).sum() == 400 + 20
 
 
-def test_non_binary_uploaded_mask_is_refused_with_a_clear_message():
-    ramp = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))
-    with pytest.raises(ValueError, match="not black and white.*white where pixels are missing"):
+def test_a_soft_uploaded_mask_is_thresholded_at_half_with_a_notice():
+    from scipy.ndimage import gaussian_filter
+
+    array = np.zeros((64, 64), np.float32)
+    array[16:48, 16:48] = 255
+    soft = np.round(gaussian_filter(array, 5)).astype(np.uint8)  # wide soft edges: 36 % gray
+    mask, info = read_mask(_png(soft))
+    assert mask.dtype == bool and mask.shape == (64, 64)
+    assert np.array_equal(mask, soft >= 128)  # 50 % gray is the threshold
+    assert 0.3 < info["gray_share"] < 0.5
+    assert f"not pure black and white: {info['gray_share']:.0%} of its pixels are gray" in info["notice"]
+    assert "thresholded at 50 %" in info["notice"]
+    assert np.array_equal(load_mask(_png(soft)), mask)  # the old entry point returns the same mask
+
+
+def test_a_mostly_gray_upload_is_refused_as_not_a_mask():
+    ramp = np.tile(np.linspace(0, 255, 64).astype(np.uint8), (48, 1))  # 78 % gray
+    with pytest.raises(ValueError, match="not black and white: 78% of its pixels are gray.*white where pixels are "
+                                         "missing"):
         load_mask(_png(ramp))
+
+
+def test_a_clean_mask_has_no_notice():
+    array = np.zeros((40, 60), np.uint8)
+    array[10:20, 5:30] = 255
+    _, info = read_mask(_png(array))
+    assert "notice" not in info and info["gray_share"] == 0.0
 
 
 def test_unreadable_mask_file():
