@@ -186,7 +186,8 @@ DEBLUR = _task("deblur", "Deblurring", ("image", "psf"), IMAGE, "core.deblur", R
                baseline="image")
 INPAINT = _task("inpaint", "Inpainting", ("image", "mask"), IMAGE, "core.inpaint",  # mask: True = missing
                 RESTORED + (Metric("psnr_mask", "Mask PSNR", " dB", 2, gain=True),
-                            Metric("ssim_mask", "Mask SSIM", "", 3)), _RESTORATION, baseline="image")
+                            Metric("ssim_mask", "Mask SSIM", "", 3)), _RESTORATION, baseline="image",
+                primary="psnr_mask")  # the whole-image figures count the untouched pixels too
 DIFFUSE = _task("diffuse", "Anisotropic diffusion", ("image",), IMAGE, "core.diffusion", RESTORED, _RESTORATION,
                 baseline="image")
 SKETCH = _task("sketch", "Pencil sketch", ("image",), IMAGE, "core.sketch",
@@ -239,13 +240,14 @@ STITCH = _task("stitch", "Panorama stitching", ("images",), PANORAMA, "core.pano
                 Metric("height", "height", " px", 0, needs_truth=False, caption=False),
                 Metric("seam_psnr", "seam PSNR", " dB", 2), Metric("seam_mae", "seam error", "", 4,
                                                                    higher_is_better=False),
-                Metric("coverage", "coverage", "", 3)), _FEATURES)
-DETECT_FACES = _task("detect_faces", "Face and eye detection", ("image",), BOXES, "core.faces", DETECTED, _DETECTION)
+                Metric("coverage", "coverage", "", 3)), _FEATURES, primary="seam_psnr")
+DETECT_FACES = _task("detect_faces", "Face and eye detection", ("image",), BOXES, "core.faces", DETECTED, _DETECTION,
+                     primary="f1")
 RECOGNIZE_FACES = _task("recognize_faces", "Face recognition", ("faces", "labels"), CLASSIFICATION, "core.faces",
                         (Metric("accuracy", "held-out accuracy", "", 3, needs_truth=False),
                          Metric("chance", "chance", "", 3, needs_truth=False, caption=False)), _DETECTION)
 DETECT_PEOPLE = _task("detect_people", "People detection", ("image",), BOXES, "core.pedestrians", DETECTED,
-                      _DETECTION)
+                      _DETECTION, primary="f1")
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 

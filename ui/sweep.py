@@ -49,8 +49,9 @@ def sweep_panel(comparison) -> None:
                           format_func=lambda n: n if n == "—" else method.param(n).label, key=f"{key}.p2")
     swept = [first] + ([second] if second != "—" else [])
     by_name = {m.name: m for m in scores}
-    score = by_name[st.radio("Score", list(by_name), horizontal=True, format_func=lambda n: by_name[n].title,
-                             key=f"{key}.score")]
+    names = list(by_name)
+    score = by_name[st.radio("Score", names, horizontal=True, format_func=lambda n: by_name[n].title,
+                             index=names.index(task.primary) if task.primary in names else 0, key=f"{key}.score")]
     grids = [method.param(n).sweep_values(SWEEP_POINTS[len(swept)]) for n in swept]
     runs = int(np.prod([len(g) for g in grids]))
     note = f"{runs} runs" + (" of a slow method: this can take a while" if method.slow else "")

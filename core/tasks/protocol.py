@@ -283,6 +283,7 @@ class Task:
     scorer: str = ""  # "module:function", (truth, output, inputs) -> {metric name: value}
     examples: str = ""  # "module:function", (seed) -> Example
     baseline: str | None = None  # the input that, returned unchanged, is the "do nothing" result
+    primary: str = ""  # the metric sweeps rank by at first (default: the first one a result gets)
 
     def metric(self, name: str) -> Metric:
         if name == SECONDS.name:
@@ -312,9 +313,4 @@ class Task:
 
     def describe(self, scores: dict[str, float]) -> str:
         """Scores as one plain line: "PSNR 28.31 dB · SSIM 0.764"."""
-        parts = []
-        for name, value in scores.items():
-            metric = self.metric(name)
-            parts.append(f"{metric.format(value)} {metric.noun[1]}" if metric.noun else
-                         f"{metric.label} {metric.format(value)}")
-        return " · ".join(parts)
+        return " · ".join(self.metric(name).describe(value).replace("**", "") for name, value in scores.items())

@@ -49,6 +49,11 @@ def all_methods():
     return methods_for(DENOISE)
 
 
+def classical_methods():
+    """The denoisers that need nothing but the image and no network (the learned ones are in test_learned.py)."""
+    return [m for m in methods_for(DENOISE) if not m.needs_tensorflow]
+
+
 def test_every_expected_method_is_registered():
     keys = {m.key for m in all_methods()}
     assert EXPECTED_KEYS <= keys
@@ -65,11 +70,11 @@ def test_spec_is_complete(spec):
             assert param.min is not None and param.max is not None, param.name
             assert param.min <= param.default <= param.max, param.name
             assert len(param.sweep_values(5)) >= 2
-    assert spec.slow == (spec.key in {"bm3d", "bilateral_sitk", "nlm_skimage", "map_lbfgs"})
+    assert spec.slow == (spec.key in {"bm3d", "bilateral_sitk", "nlm_skimage", "map_lbfgs", "autoencoder"})
     assert spec.reference == (spec.key == "bm3d")
 
 
-@pytest.mark.parametrize("spec", all_methods(), ids=lambda m: m.key)
+@pytest.mark.parametrize("spec", classical_methods(), ids=lambda m: m.key)
 @pytest.mark.parametrize("which", ["small_gray", "small_rgb"])
 def test_defaults_keep_conventions(spec, which, request):
     image = request.getfixturevalue(which)

@@ -21,7 +21,7 @@ def test_changing_an_effect_parameter_and_grabcut_iterations():
     at = open_page(PAGE, SMALL)
     at.slider(key="bg.fg.iterations").set_value(1).run()
     assert not at.exception and not errors(at)
-    at.selectbox(key="replace.backdrop").set_value("gradient").run()
+    at.selectbox(key="background.replace.backdrop").set_value("gradient").run()
     assert not at.exception and not errors(at)
 
 

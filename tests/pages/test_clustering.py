@@ -26,8 +26,8 @@ def test_defaults_cluster_the_synthetic_objects_with_automatic_patches():
 def test_k_and_feature_space_change_the_result():
     at = open_page(PAGE, SMALL)
     before = _captions(at)
-    at.slider(key="kmeans.k").set_value(5).run()
-    at.selectbox(key="kmeans.space").set_value("rgb+xy").run()
+    at.slider(key="cluster.kmeans.k").set_value(5).run()
+    at.selectbox(key="cluster.kmeans.space").set_value("rgb+xy").run()
     assert not at.exception and not errors(at)
     after = _captions(at)
     assert before[0] != after[0] and caption_numbers(after[0])["segments"] == 5

@@ -25,6 +25,6 @@ def test_every_kernel_kind_runs():
 def test_richardson_lucy_iterations_change_the_result():
     at = open_page(PAGE, dict(SMALL, **{"db.methods": "richardson_lucy"}))
     before = metric_captions(at)
-    at.slider(key="richardson_lucy.num_iter").set_value(5).run()
+    at.slider(key="deblur.richardson_lucy.num_iter").set_value(5).run()
     assert not at.exception
     assert metric_captions(at) != before

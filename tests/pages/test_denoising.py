@@ -26,7 +26,7 @@ def test_changing_a_parameter_changes_the_result():
     from ui.params import log_options
 
     strongest = log_options(get_method("denoise", "tv_chambolle").param("weight"))[-1]
-    at.select_slider(key="tv_chambolle.weight").set_value(strongest).run()
+    at.select_slider(key="denoise.tv_chambolle.weight").set_value(strongest).run()
     assert not at.exception
     after = metric_captions(at)
     assert before[0] == after[0]  # same input

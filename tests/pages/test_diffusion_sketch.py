@@ -43,13 +43,13 @@ def test_unstable_opencv_step_warns_and_book_parameters_are_heat_flow():
 def test_sketch_controls_change_the_sketch():
     at = open_page(PAGE, SMALL)
     at.multiselect(key="sk.methods").set_value(["sk_diffusion"]).run()
-    before = at.session_state["sk_diffusion.threshold"]
-    at.slider(key="sk_diffusion.threshold").set_value(0.05).run()
-    at.toggle(key="sk_diffusion.invert").set_value(True).run()
+    before = at.session_state["sketch.sk_diffusion.threshold"]
+    at.slider(key="sketch.sk_diffusion.threshold").set_value(0.05).run()
+    at.toggle(key="sketch.sk_diffusion.invert").set_value(True).run()
     assert not at.exception and not errors(at)
-    assert at.session_state["sk_diffusion.threshold"] == 0.05 != before
+    assert at.session_state["sketch.sk_diffusion.threshold"] == 0.05 != before
 
 
 def test_bad_diffusion_parameter_in_the_url_is_clamped_not_a_crash():
-    at = open_page(PAGE, dict(SMALL, **{"df_numpy.gamma": "5", "ds.curve.kappa": "nonsense"}))
+    at = open_page(PAGE, dict(SMALL, **{"diffuse.df_numpy.gamma": "5", "ds.curve.kappa": "nonsense"}))
     assert not at.exception, at.exception

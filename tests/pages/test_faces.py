@@ -55,7 +55,7 @@ def test_bad_zips_give_messages_the_page_can_show():
     # AppTest cannot upload files: check the cached loader the page calls
     from core.faces import make_zip
     from core.image import digest
-    from ui.face_panels import zip_set
+    from ui.panels.faces import zip_set
 
     for data, expected in ((b"not a zip", "not a zip"),
                            (make_zip({"solo": [np.full((8, 8), 0.5, np.float32)] * 3}), "at least two identities")):
@@ -73,14 +73,15 @@ def test_a_tiny_working_size_shows_no_faces_without_breaking():
 def test_detection_and_recognition_have_sweep_history_and_export():
     at = open_page(PAGE, SMALL)
     assert all(any(name in t.label for t in at.tabs) for name in ("Sweep", "History", "Export"))
-    at.button(key="fc.det.sweep.run").click().run()
+    open_tab(at, "fc.det.tab", "Sweep").button(key="fc.det.sweep.run").click().run()
     assert any(s.value.startswith("Best detections") for s in at.success), [s.value for s in at.success]
     detections = next(d.value for d in open_tab(at, "fc.det.tab", "History").dataframe if "detections" in d.value)
     assert len(detections) >= 2
-    open_tab(at, TAB, "Recognition").button(key="fc.rec.sweep.run").click().run()
+    open_tab(open_tab(at, TAB, "Recognition"), "fc.rec.tab", "Sweep").button(key="fc.rec.sweep.run").click().run()
     assert not at.exception, at.exception
     assert any(s.value.startswith("Best held-out accuracy") for s in at.success), [s.value for s in at.success]
-    recognition = next(d.value for d in open_tab(at, "fc.rec.tab", "History").dataframe if "accuracy" in d.value)
-    assert len(recognition) >= 3 and recognition["accuracy"].max() > 0.5
+    recognition = next(d.value for d in open_tab(at, "fc.rec.tab", "History").dataframe
+                       if "held-out accuracy" in d.value)
+    assert len(recognition) >= 3 and recognition["held-out accuracy"].max() > 0.5
     open_tab(at, "fc.rec.tab", "Export")
     assert any("synthetic_identities(identities=5" in c.value for c in at.code)

@@ -106,7 +106,7 @@ def test_sweep_scores_inside_the_mask_and_history_keeps_mask_scores():
     at.selectbox(key="inp.sweep.p1").set_value("radius").run()
     at.button(key="inp.sweep.run").click().run()
     assert not at.exception
-    assert any("Best PSNR in the mask" in s.value for s in at.success), [s.value for s in at.success]
+    assert any("Best Mask PSNR" in s.value for s in at.success), [s.value for s in at.success]
     history = open_tab(at, "inp.tab", "History").dataframe[0].value
     assert {"Mask PSNR (dB)", "Mask SSIM"} <= set(history.columns)
     assert history["Mask PSNR (dB)"].notna().all()
@@ -114,23 +114,25 @@ def test_sweep_scores_inside_the_mask_and_history_keeps_mask_scores():
 
 def test_metric_rows_for_the_csv_carry_the_mask_scores():
     from core.masks import apply_mask, random_strokes
-    from core.metrics import inpainting_quality
-    from core.registry import get_method
-    from ui.compare import Baseline, ExtraMetric, metric_rows
-    from ui.runner import run_method
+    from core.registry import INPAINT, get_method
+    from ui.comparison import Comparison
 
     clean = np.tile(np.linspace(0, 1, 64, dtype=np.float32), (64, 1))
     mask = random_strokes(clean.shape, ratio=0.1, seed=0)
     damaged = apply_mask(clean, mask)
-
-    def scores(reference, estimate):
-        return inpainting_quality(reference, estimate, mask)
-
-    result = run_method(get_method("inpaint", "telea"), (damaged, mask), {}, reference=clean, metrics=scores)
-    extra = (ExtraMetric("psnr_mask", "Mask PSNR", " dB"), ExtraMetric("ssim_mask", "Mask SSIM", "", 3))
-    rows = metric_rows([result], Baseline(damaged, "Masked input", scores(clean, damaged)), extra)
+    comparison = Comparison(INPAINT, "inp", {"image": damaged, "mask": mask}, clean, baseline_label="Masked input")
+    comparison.baseline = comparison.run(_Unchanged(), {})  # the masked input itself, scored like a method
+    comparison.results = [comparison.run(get_method(INPAINT, "telea"), {})]
+    rows = comparison.rows()
     assert rows[1]["psnr_mask"] > rows[0]["psnr_mask"] and 0 < rows[1]["ssim_mask"] <= 1
     assert {"psnr", "ssim", "mse", "psnr_mask", "ssim_mask", "seconds"} <= set(rows[0])
+
+
+def _Unchanged():
+    """A method of the inpaint task that returns the masked input as it is."""
+    from core.registry import INPAINT, Method
+
+    return Method("unchanged", INPAINT, "Masked input", lambda image, mask: image)
 
 
 def test_small_images_get_a_larger_canvas_and_strokes_map_back_to_source_pixels():

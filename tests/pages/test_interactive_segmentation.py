@@ -34,7 +34,7 @@ def test_without_automatic_input_methods_explain_what_to_draw():
 def test_changing_a_parameter_changes_the_result():
     at = open_page(PAGE, dict(SMALL, **{"is.methods": ["Fast marching (SimpleITK)"]}))
     before = scores(at)
-    at.select_slider(key="fast_marching.stopping_time").set_value(5.0).run()
+    at.select_slider(key="segment.fast_marching.stopping_time").set_value(5.0).run()
     assert not at.exception and not errors(at)
     assert scores(at) != before and ious(at)[0] < 0.5
 
@@ -74,4 +74,4 @@ def test_export_snippet_reproduces_the_score(capsys):
     assert code, [c.value[:80] for c in at.code]
     capsys.readouterr()
     exec(code[0], {})
-    assert capsys.readouterr().out.startswith(shown + ",")
+    assert capsys.readouterr().out.startswith(shown + " · ")  # the task's own score, printed by the snippet

@@ -15,7 +15,7 @@ def test_defaults_show_four_detectors_with_counts_and_charts():
     assert not at.exception, at.exception
     assert not errors(at), errors(at)
     assert len(counts(at)) == 4 and all(c > 0 for c in counts(at))
-    assert len(at.get("plotly_chart")) == 1  # the counts; the other tabs run only when opened
+    assert len(at.get("plotly_chart")) == 2  # counts & times, and the synced zoom; other tabs run when opened
     assert len(open_tab(at, "kp.tab", "Harris probe").get("plotly_chart")) == 1  # the eigenvalue scatter
     assert len(open_tab(at, "kp.tab", "Repeatability").get("plotly_chart")) == 1
     table = open_tab(at, "kp.tab", "Sub-pixel accuracy").dataframe[0].value  # refinement beats blob centroids
@@ -26,7 +26,7 @@ def test_defaults_show_four_detectors_with_counts_and_charts():
 def test_a_stricter_threshold_finds_fewer_corners():
     at = open_page(PAGE, SMALL)
     before = counts(at)[0]  # Harris comes first
-    at.slider(key="harris.threshold").set_value(0.2).run()
+    at.slider(key="keypoints.harris.threshold").set_value(0.2).run()
     assert not at.exception
     assert counts(at)[0] < before
 
@@ -36,7 +36,7 @@ def test_all_detectors_run_and_a_textureless_result_is_a_message():
     at.sidebar.selectbox(key="kp.sample").set_value("synthetic zone plate").run()
     at.multiselect(key="kp.methods").set_value(["fast", "orb", "sift", "akaze", "brisk", "orb_skimage",
                                                  "harris_subpix"]).run()
-    at.slider(key="fast.threshold").set_value(100).run()
+    at.slider(key="keypoints.fast.threshold").set_value(100).run()
     assert not at.exception, at.exception
     assert any("FAST found no keypoints" in e for e in errors(at)), errors(at)
     assert len(counts(at)) == 6  # the other detectors still show

@@ -65,7 +65,7 @@ def test_a_broken_video_gives_a_message_the_page_can_show():
     import numpy as np
 
     from core.image import digest
-    from ui.panorama_view import uploaded_video
+    from ui.panels.panorama import uploaded_video
 
     data = b"definitely not a video"
     frames, error = uploaded_video(digest(np.frombuffer(data, np.uint8)), 256, "clip.mp4", data)

@@ -44,7 +44,7 @@ def test_raw_windows_outnumber_grouped_boxes():
 
 def test_changing_the_detector_parameters():
     at = open_page(PAGE, STREET)
-    at.selectbox(key="hog_svm.grouping").set_value("none").run()
+    at.selectbox(key="detect_people.hog_svm.grouping").set_value("none").run()
     assert not at.exception
     assert _scores(at)[0][0] > 4  # every raw window is now a box
     at.multiselect(key="ped.methods").set_value(["haar_body"]).run()
@@ -80,4 +80,4 @@ def test_sweep_history_and_export_score_the_detectors_against_the_true_boxes(cap
     capsys.readouterr()
     exec(snippets[0], {})  # HOG, as shown first: it prints its count, precision and recall
     printed = capsys.readouterr().out
-    assert printed.startswith("4 detections") and "precision 1.00, recall 1.00" in printed, printed
+    assert printed.startswith("4 detections") and "precision 1.00 · recall 1.00" in printed, printed

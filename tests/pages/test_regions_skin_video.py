@@ -1,7 +1,7 @@
 """AppTests for the Regions, skin & video page: each lazy tab runs, shows results and reacts to widgets."""
 import re
 
-from tests.pages.helpers import errors, imports_tensorflow, open_page
+from tests.pages.helpers import errors, imports_tensorflow, open_page, open_tab
 
 PAGE = "pages/regions_skin_video.py"
 TAB = "rsv.section"
@@ -15,16 +15,19 @@ def _summary(at):
     return next(d.value for d in at.dataframe if "same_regions" in d.value)
 
 
-def _history(at, column: str):
-    """The History expander's table (the one with a `column` of metrics and a `parameters` column)."""
+def _history(at, key: str, column: str):
+    """The section's History tab table (the one with a `column` of metrics and a `parameters` column)."""
+    open_tab(at, f"{key}.tab", "History")
     return next(d.value for d in at.dataframe if column in d.value and "parameters" in d.value)
 
 
-def _downloads(at) -> list[str]:
+def _downloads(at, key: str) -> list[str]:
+    open_tab(at, f"{key}.tab", "Export")
     return [b.proto.label for b in at.get("download_button")]
 
 
-def _snippet(at, task: str) -> str:
+def _snippet(at, key: str, task: str) -> str:
+    open_tab(at, f"{key}.tab", "Export")
     return next(c.value for c in at.code if f"get_method({task!r}" in c.value)
 
 
@@ -41,8 +44,8 @@ def test_connected_components_with_table_histogram_and_area_filter():
     assert not errors(at), errors(at)
     summary = _summary(at)
     assert len(summary) == 3 and summary["same_regions"].all()  # the three libraries agree at 8-connectivity
-    assert len(at.dataframe) == 3  # the history, the summary and the regionprops table
-    assert len(at.get("plotly_chart")) == 2
+    assert len(at.dataframe) == 2  # the summary and the regionprops table (History is a tab, drawn when open)
+    assert {"cc.hist", "cc.scatter"} <= {c.key for c in at.get("plotly_chart")}
     before = _kept(at)
     assert before >= 10  # coins
     at.number_input(key="cc.min_area").set_value(400).run()
@@ -55,24 +58,24 @@ def test_connected_components_with_table_histogram_and_area_filter():
 
 def test_connectivity_mismatch_is_reported():
     at = open_page(PAGE, {TAB: "Connected components", "cc.max_side": "192"})
-    assert len(_history(at, "regions")) == 3
-    at.selectbox(key="cc_scipy.connectivity").set_value(4).run()
+    assert len(_history(at, "cc", "regions")) == 3
+    at.selectbox(key="components.cc_scipy.connectivity").set_value(4).run()
     assert not at.exception
     summary = _summary(at)
     scipy = summary[summary.method.str.startswith("SciPy")].iloc[0]
     assert scipy.connectivity == 4 and scipy.regions >= summary.regions.iloc[0]
-    history = _history(at, "regions")
+    history = _history(at, "cc", "regions")
     assert len(history) == 4 and sorted(history.regions)[-1] == scipy.regions  # the new run is recorded
 
 
 def test_components_history_and_export_reproduce_a_run():
     at = open_page(PAGE, {TAB: "Connected components", "cc.max_side": "192"})
     assert not at.exception, at.exception
-    history = _history(at, "regions")
+    history = _history(at, "cc", "regions")
     assert len(history) == 3 and set(history.regions) == set(_summary(at).regions)
-    downloads = _downloads(at)
+    downloads = _downloads(at, "cc")
     assert "Metrics (CSV)" in downloads and sum(d.endswith("(PNG)") for d in downloads) == 3
-    code = _snippet(at, "components")
+    code = _snippet(at, "cc", "components")
     namespace = _run_snippet(code)
     assert int(namespace["result"].max()) == int(_summary(at).regions.iloc[0])
 
@@ -86,18 +89,18 @@ def test_skin_classifiers_show_held_out_accuracy_from_the_example_strokes():
     values = [float(re.search(r"\*\*([\d.]+)%", a).group(1)) for a in accuracies]
     assert max(values) >= 90, accuracies
     assert any("Example strokes" in i.value for i in at.info)
-    history = _history(at, "held-out accuracy")
+    history = _history(at, "skin", "held-out accuracy")
     assert len(history) == 4 and round(100 * history["held-out accuracy"].max(), 1) == max(values)
-    assert "Metrics (CSV)" in _downloads(at)
-    assert "example_scribbles(image.shape)" in _snippet(at, "skin")
-    at.selectbox(key="random_forest.space").set_value("HSV").run()
+    assert "Metrics (CSV)" in _downloads(at, "skin")
+    assert "example_scribbles(image.shape)" in _snippet(at, "skin", "skin")
+    at.selectbox(key="skin.random_forest.space").set_value("HSV").run()
     assert not at.exception and not errors(at)
     assert [m.value for m in at.markdown if m.value.startswith("Held-out accuracy")] != accuracies
-    assert len(_history(at, "held-out accuracy")) == 5
+    assert len(_history(at, "skin", "held-out accuracy")) == 5
 
 
 def test_skin_sweep_scores_held_out_accuracy():
-    at = open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "96"})
+    at = open_tab(open_page(PAGE, {TAB: "Skin detection", "skin.max_side": "96"}), "skin.tab", "Sweep")
     at.selectbox(key="skin.sweep.method").set_value("decision_tree").run()
     at.selectbox(key="skin.sweep.p1").set_value("max_depth").run()
     at.button(key="skin.sweep.run").click().run()
@@ -128,20 +131,20 @@ def test_video_scores_each_model_per_frame_and_plays_back():
     scores = {m.label: float(m.value) for m in at.metric}
     assert len(scores) == 3 and max(scores.values()) > 0.9, scores
     assert len(at.get("video")) == 1
-    history = _history(at, "IoU")
+    history = _history(at, "vid", "IoU")
     assert len(history) == 3 and abs(history.IoU.max() - max(scores.values())) < 1e-3
-    assert "Metrics (CSV)" in _downloads(at)
+    assert "Metrics (CSV)" in _downloads(at, "vid")
     from core.video_bg import video_scores
 
-    namespace = _run_snippet(_snippet(at, "background_subtraction"))  # the first model, rebuilt from core
+    namespace = _run_snippet(_snippet(at, "vid", "background_subtraction"))  # the first model, rebuilt from core
     assert abs(video_scores(namespace["truth"], namespace["result"])["iou"] - list(scores.values())[0]) < 1e-3
-    at.selectbox(key="vid.sweep.method").set_value("mog2").run()
+    open_tab(at, "vid.tab", "Sweep").selectbox(key="vid.sweep.method").set_value("mog2").run()
     at.selectbox(key="vid.sweep.p1").set_value("var_threshold").run()
     at.button(key="vid.sweep.run").click().run()
     assert not at.exception, at.exception
     assert any(s.value.startswith("Best IoU") for s in at.success), [s.value for s in at.success]
     at.multiselect(key="vid.methods").set_value(["mog2"]).run()
-    at.slider(key="mog2.var_threshold").set_value(90.0).run()
+    at.slider(key="background_subtraction.mog2.var_threshold").set_value(90.0).run()
     assert not at.exception and len(at.metric) == 1
 
 
@@ -186,9 +189,12 @@ def test_outliers_show_the_error_distribution_and_top_outliers():
     assert len(summaries) == 2
     auc = float(re.search(r"ROC AUC for the corrupted digits \*\*([\d.]+)", summaries[0]).group(1))
     assert auc > 0.85
-    history = _history(at, "ROC AUC")
+    history = _history(at, "ae", "ROC AUC")
     assert len(history) == 2 and abs(history["ROC AUC"].iloc[0] - auc) < 1e-3
-    assert "Metrics (CSV)" in _downloads(at) and "outlier_scores(data.injected, result)" in _snippet(at, "outliers")
+    assert "Metrics (CSV)" in _downloads(at, "ae")
+    code = _snippet(at, "ae", "outliers")
+    assert "method.task.score(data.injected, output, inputs)" in code  # scored by the task, against the truth
+    exec(code, {})
     assert len(at.get("imgs")) >= 2 or len(at.get("image")) >= 2
     at.sidebar.multiselect(key="ae.kinds").set_value([]).run()
     assert any("at least one kind" in e for e in errors(at))
@@ -204,7 +210,7 @@ def test_skin_strokes_of_one_kind_show_a_clear_message(monkeypatch):
     """The canvas is replaced by strokes of a single label (AppTest cannot draw)."""
     import numpy as np
 
-    import ui.skin_panel as panel
+    import ui.panels.skin as panel
 
     def only_skin(image, *, label, brush):
         strokes = np.zeros(image.shape[:2], np.int32)

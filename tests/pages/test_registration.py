@@ -21,10 +21,10 @@ def test_defaults_recover_a_known_homography():
     values = errors_px(at)
     assert len(values) == 5  # before + SIFT, ORB, AKAZE, ECC
     assert values[0] > 5 and values[1] < 1.0  # SIFT + RANSAC within a pixel
-    assert not at.get("plotly_chart")  # the Overlay tab is open; the others run when opened
+    assert {c.key for c in at.get("plotly_chart")} == {"rg.compare.bars", "rg.zoom"}  # Compare (errors & times)
+    assert not open_tab(at, "rg.tab", "Overlay").get("plotly_chart")  # the other tabs run only when opened
     assert any("inliers" in m.value for m in open_tab(at, "rg.tab", "Matches").markdown)
     assert len(open_tab(at, "rg.tab", "Deformation").get("plotly_chart")) == 2  # estimated and true grids
-    assert len(open_tab(at, "rg.tab", "Errors & times").get("plotly_chart")) == 1
     namespace = {}
     exec(open_tab(at, "rg.tab", "Export").code[-1].value, namespace)  # the Export tab's snippet rebuilds the pair and reruns SIFT
     assert namespace["truth"].error_px(namespace["method"].run(namespace["fixed"], namespace["moving"]).extras) < 1
@@ -44,16 +44,16 @@ def test_deformable_methods_reduce_the_error_and_the_mse():
 
 def test_magsac_and_affine_model_settings():
     at = open_page(PAGE, dict(SMALL, **{"rg.moving.kind": "affine"}))
-    at.selectbox(key="sift.estimator").set_value("MAGSAC").run()
-    at.selectbox(key="sift.model").set_value("affine").run()
+    at.selectbox(key="register.sift.estimator").set_value("MAGSAC").run()
+    at.selectbox(key="register.sift.model").set_value("affine").run()
     assert not at.exception and not errors(at)
     assert errors_px(at)[1] < 1.0
 
 
 def test_fewer_than_four_matches_is_a_message_in_its_cell():
     at = open_page(PAGE, SMALL)
-    at.slider(key="orb.ratio").set_value(0.5).run()
-    at.slider(key="orb.nfeatures").set_value(100).run()
+    at.slider(key="register.orb.ratio").set_value(0.5).run()
+    at.slider(key="register.orb.nfeatures").set_value(100).run()
     at.sidebar.selectbox(key="rg.sample").set_value("synthetic checkerboard").run()
     assert not at.exception, at.exception
     messages = errors(at)

@@ -31,7 +31,7 @@ def test_known_mask_scores_boundary_adherence():
 def test_more_slic_segments_give_more_segments():
     at = open_page(PAGE, SMALL)
     before = _captions(at)[0]
-    at.slider(key="slic.n_segments").set_value(600).run()
+    at.slider(key="superpixels.slic.n_segments").set_value(600).run()
     assert not at.exception
     after = _captions(at)[0]
     assert caption_numbers(after)["segments"] > caption_numbers(before)["segments"]

@@ -38,7 +38,7 @@ def test_known_mask_gives_iou_and_otsu_scores_well():
 def test_switching_polarity_and_methods_reacts():
     at = open_page(PAGE, SYNTHETIC)
     before = _captions(at)
-    at.selectbox(key="otsu.foreground").set_value("dark").run()
+    at.selectbox(key="threshold.otsu.foreground").set_value("dark").run()
     assert not at.exception
     assert _captions(at) != before
     at.multiselect(key="th.methods").set_value(["li", "adaptive_gaussian"]).run()
@@ -59,7 +59,7 @@ def test_uneven_lighting_and_band_slider():
 def test_a_bad_parameter_from_the_url_is_a_message_in_its_cell():
     label = get_method("threshold", "local").label
     at = open_page(PAGE, dict(SMALL, **{"th.methods": [label, get_method("threshold", "otsu").label],
-                                        "local.block_size": "10"}))
+                                        "threshold.local.block_size": "10"}))
     assert not at.exception
     assert any("odd" in e for e in errors(at)), errors(at)
     assert len(_captions(at)) == 1  # Otsu still shows its result

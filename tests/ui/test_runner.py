@@ -46,7 +46,7 @@ def test_errors_become_messages_and_metrics_are_computed():
     assert not failed.ok and "negative" in failed.error
     unknown = run_method(BRIGHTEN, (image,), {"bogus": 1})
     assert not unknown.ok and "bogus" in unknown.error
-    good = run_method(BRIGHTEN, (image,), {"amount": 0.0}, reference=image)
+    good = run_method(BRIGHTEN, (image,), {"amount": 0.0}, truth=image)  # scored by the task: PSNR, SSIM
     assert good.ok and np.isinf(good.metrics["psnr"])
 
 

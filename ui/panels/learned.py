@@ -56,7 +56,10 @@ def autoencoder_panel(method: Method, *, methods_key: str, key: str) -> None:
     settings = training_settings(**params)
     job = _job("dae", repr(settings), settings)
     training_monitor(job, key=key, extra="val_psnr", extra_title="validation PSNR (dB)")
-    if job.model is not None:
+    if job.model is None:
+        st.info("Train the autoencoder to add it to the comparison below (or add it there: it then trains with "
+                "its panel's settings, without the live view).", icon=":material/model_training:")
+    else:
         kept = remember(settings, job.result)
         _compare_it(method, dict(params, epochs=kept.epochs), methods_key, repr(kept))
         st.caption("The trained network is in the comparison below (as *" + method.label + "*) with these settings"
