@@ -1,9 +1,11 @@
-"""`python -m bench TASK ...`: run registered methods of a task over an image set and compare them.
+"""`python -m bench TASK ...`: run registered methods of a task over image files or its seeded synthetic examples,
+score them with the task's own `score`, and compare them.
 
-One subcommand per entry of `bench.tasks.SETUPS`; every subcommand shares the options below.
-Mistakes in the command (a bad path, an unreadable image, an unknown method or parameter, bad
-JSON) stop the run before any method runs, with one line on stderr and exit status 2.
-Exit status 1 means the run finished but some method crashed (a bug; its traceback is on stderr).
+One subcommand per task of the registry. Every task runs on `--example N` (N seeded examples, `core.tasks`); the
+tasks of `bench.setups.SETUPS` also run on `--images` (files, directories, bundled samples) with their own options.
+Mistakes in the command (a bad path, an unreadable image, an unknown method or parameter, bad JSON) stop the run
+before any method runs, with one line on stderr and exit status 2. Exit status 1 means the run finished but some
+method crashed (a bug; its traceback is on stderr).
 """
 from __future__ import annotations
 
@@ -12,51 +14,64 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from bench import report, runner
-from bench.inputs import SAMPLE_PREFIX, BenchImage, load_images
-from bench.tasks import SETUPS, Degradation, TaskSetup
-from core.registry import Method, Task, methods_for
+from bench.cases import Case, Degradation, ImageSetup, example_cases
+from bench.inputs import SAMPLE_PREFIX, load_images
+from bench.setups import SETUPS
+from core.registry import TASKS, Method, Task, methods_for
 
 PROG = "python -m bench"
 DEFAULT_REPEAT, SLOW_REPEAT = 3, 1
 MIN_MAX_SIDE = 16  # SSIM needs 11×11 pixels; below this the numbers mean little
+MAX_EXAMPLES = 1000
 
 
 @dataclass
 class Plan:
-    setup: TaskSetup
-    degradation: Degradation
+    task: Task
+    settings: dict  # shown in the heading
     methods: list[Method]
     params: dict[str, dict]
     repeats: dict[str, int]
-    images: list[BenchImage]
+    cases: Iterable[Case]
+    count: int
     json_path: Path | None
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=PROG, description="Batch benchmark of the explorer's methods: "
-                                     "degrade images, run methods, compare PSNR, SSIM and run time.")
+    parser = argparse.ArgumentParser(prog=PROG, description="Batch benchmark of the explorer's methods: run every "
+                                     "method of a task on images or synthetic examples, score them with the task's "
+                                     "metrics, compare their scores and run times.")
     tasks = parser.add_subparsers(dest="task", metavar="TASK", required=True)
-    for name, setup in SETUPS.items():
-        sub = tasks.add_parser(name, help=setup.help, description=f"{setup.task.label}: {setup.help}.")
-        _add_common(sub)
-        setup.add_arguments(sub)
-        sub.set_defaults(setup=setup)
+    for name, task in TASKS.items():
+        setup = SETUPS.get(name)
+        what = setup.help if setup else "run on seeded synthetic examples (--example N)"
+        sub = tasks.add_parser(name, help=what, description=f"{task.label}: {what}.")
+        _add_common(sub, images=setup is not None)
+        if setup is not None:
+            setup.add_arguments(sub)
+        sub.set_defaults(setup=setup, task_spec=task)
     return parser
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--images", nargs="+", metavar="PATH",
-                        help=f"image files, directories of images, or {SAMPLE_PREFIX}NAME for a bundled "
-                             f"sample (e.g. {SAMPLE_PREFIX}camera)")
+def _add_common(parser: argparse.ArgumentParser, *, images: bool) -> None:
+    source = parser.add_mutually_exclusive_group()
+    if images:
+        source.add_argument("--images", nargs="+", metavar="PATH",
+                            help=f"image files, directories of images, or {SAMPLE_PREFIX}NAME for a bundled "
+                                 f"sample (e.g. {SAMPLE_PREFIX}camera)")
+    source.add_argument("--example", type=int, metavar="N",
+                        help="run on N seeded synthetic examples of the task (seeds 0 to N-1), with their truth")
     parser.add_argument("--methods", metavar="K1,K2", help="comma-separated method keys (default: all)")
     parser.add_argument("--params", metavar="JSON",
                         help='parameters per method key, e.g. \'{"median": {"size": 5}}\', '
                              "or @FILE to read the JSON from a file (default: each method's defaults)")
-    parser.add_argument("--max-side", type=int, default=512, metavar="N",
-                        help="downscale so the longer side is at most N px; 0 keeps the full size (default: 512)")
-    parser.add_argument("--color", action="store_true", help="keep colour (default: convert to gray)")
+    if images:
+        parser.add_argument("--max-side", type=int, default=512, metavar="N",
+                            help="downscale so the longer side is at most N px; 0 keeps the full size (default: 512)")
+        parser.add_argument("--color", action="store_true", help="keep colour (default: convert to gray)")
     parser.add_argument("--repeat", type=int, metavar="N",
                         help=f"time each run N times and report the median (default: {DEFAULT_REPEAT}, "
                              f"or {SLOW_REPEAT} for methods flagged slow)")
@@ -67,62 +82,70 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    setup: TaskSetup = args.setup
+    task: Task = args.task_spec
     try:
         if args.list:
-            print(describe(_registered(setup.task)))
+            print(describe(_registered(task)))
             return 0
         plan = make_plan(args)
     except ValueError as exc:
-        _fail(setup, str(exc))
+        _fail(task, str(exc))
     log = (lambda message: None) if args.quiet else (lambda message: print(message, file=sys.stderr))
-    result = runner.run(plan.images, plan.degradation, plan.methods, task=setup.task.name, params=plan.params,
-                        repeats=plan.repeats, metrics=setup.metrics, log=log)
-    metrics = list(setup.metrics)
+    result = runner.run(plan.cases, plan.methods, task=task, params=plan.params, repeats=plan.repeats, log=log)
+    metrics = report.metrics_of(task, result.records)
     print(_heading(args, plan))
     print()
     print(report.markdown(result.records, metrics))
-    if len(plan.images) > 1:
+    if plan.count > 1:
         print()
         print(report.summary(result.records, metrics))
     if plan.json_path is not None:
         try:
             report.write_json(result.records, plan.json_path)
         except OSError as exc:
-            _fail(setup, f"cannot write {plan.json_path}: {exc.strerror or exc}.")
+            _fail(task, f"cannot write {plan.json_path}: {exc.strerror or exc}.")
         log(f"wrote {len(result.records)} records to {plan.json_path}")
     if result.crashes:
-        print(f"{PROG} {setup.task.name}: {result.crashes} method run(s) crashed; see the tracebacks above.",
+        print(f"{PROG} {task.name}: {result.crashes} method run(s) crashed; see the tracebacks above.",
               file=sys.stderr)
         return 1
     return 0
 
 
-def _fail(setup: TaskSetup, message: str) -> None:
-    print(f"{PROG} {setup.task.name}: error: {message}", file=sys.stderr)
+def _fail(task: Task, message: str) -> None:
+    print(f"{PROG} {task.name}: error: {message}", file=sys.stderr)
     raise SystemExit(2)
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
     """Check the whole command before anything runs; raise ValueError with a user-facing sentence."""
-    setup: TaskSetup = args.setup
-    if not args.images:
-        raise ValueError("--images is required (files, directories or sample:NAME).")
+    task: Task = args.task_spec
+    setup: ImageSetup | None = args.setup
+    images = getattr(args, "images", None)
+    if args.example is None and not images:
+        raise ValueError("give --images (files, directories or sample:NAME) or --example N." if setup else
+                         f"{task.name} runs on seeded synthetic examples: give --example N.")
     if args.repeat is not None and args.repeat < 1:
         raise ValueError(f"--repeat must be at least 1, not {args.repeat}.")
-    if args.max_side != 0 and args.max_side < MIN_MAX_SIDE:
-        raise ValueError(f"--max-side must be 0 (full size) or at least {MIN_MAX_SIDE}, not {args.max_side}.")
     json_path = _output_path(args.json) if args.json else None
     overrides = parse_params(args.params)
-    degradation = setup.degradation(args)
-    images = load_images(args.images, color=args.color, max_side=args.max_side)
-    if degradation.check is not None:  # e.g. a mask file whose shape fits no image
-        for item in images:
-            degradation.check(item.name, item.image)
-    methods = select(_registered(setup.task), args.methods, setup.task)
-    params = check_params(overrides, methods, setup.task)
+    methods = select(_registered(task), args.methods, task)
+    params = check_params(overrides, methods, task)
     repeats = {m.key: args.repeat or (SLOW_REPEAT if m.slow else DEFAULT_REPEAT) for m in methods}
-    return Plan(setup, degradation, methods, params, repeats, images, json_path)
+    if args.example is not None:
+        if not 1 <= args.example <= MAX_EXAMPLES:
+            raise ValueError(f"--example must be between 1 and {MAX_EXAMPLES}, not {args.example}.")
+        cases = example_cases(task, args.example)
+        return Plan(task, {"examples": args.example}, methods, params, repeats, cases, len(cases), json_path)
+    if args.max_side != 0 and args.max_side < MIN_MAX_SIDE:
+        raise ValueError(f"--max-side must be 0 (full size) or at least {MIN_MAX_SIDE}, not {args.max_side}.")
+    degradation: Degradation = setup.degradation(args)
+    loaded = load_images(images, color=args.color, max_side=args.max_side)
+    if degradation.check is not None:  # e.g. a mask file whose shape fits no image
+        for item in loaded:
+            degradation.check(item.name, item.image)
+    cases = (degradation.case(item.name, item.image) for item in loaded)  # made one at a time
+    return Plan(task, dict(degradation.settings), methods, params, repeats, cases, len(loaded), json_path)
 
 
 def _output_path(text: str) -> Path:
@@ -223,8 +246,9 @@ def describe(methods: list[Method]) -> str:
 
 
 def _heading(args: argparse.Namespace, plan: Plan) -> str:
-    settings = " ".join(f"{k}={v}" for k, v in plan.degradation.settings.items())
-    side = f"max side {args.max_side}" if args.max_side else "full size"
+    settings = " ".join(f"{k}={v}" for k, v in plan.settings.items())
     repeat = f"repeat {args.repeat}" if args.repeat else f"repeat {DEFAULT_REPEAT} ({SLOW_REPEAT} if slow)"
-    return (f"**{args.setup.task.name}** · {settings} · {'colour' if args.color else 'gray'} · {side} · "
-            f"{repeat} · seconds = median run time")
+    parts = [f"**{plan.task.name}**", settings]
+    if args.example is None:
+        parts += ["colour" if args.color else "gray", f"max side {args.max_side}" if args.max_side else "full size"]
+    return " · ".join(parts + [repeat, "seconds = median run time"])

@@ -1,4 +1,5 @@
-"""Benchmark output: a markdown table for people, a JSON list of records for programs."""
+"""Benchmark output: a markdown table for people, a JSON list of records for programs. Columns, titles and digits
+come from the task's metrics (`core.tasks.protocol.Metric`), as on the app's pages."""
 from __future__ import annotations
 
 import json
@@ -7,14 +8,20 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM", "psnr_mask": "PSNR in mask (dB)", "ssim_mask": "SSIM in mask",
-          "error_px": "error (px)", "mse": "MSE"}
-FORMATS = {"psnr": "{:.2f}", "ssim": "{:.4f}", "psnr_mask": "{:.2f}", "ssim_mask": "{:.4f}", "seconds": "{:.4f}",
-           "error_px": "{:.3f}", "mse": "{:.5f}"}
+from core.registry import Task
+from core.tasks.protocol import Metric
+
 MISSING = "—"
+SECONDS_DIGITS = 4
 
 
-def _cell(value: Any, name: str = "") -> str:
+def metrics_of(task: Task, records: list[dict]) -> list[Metric]:
+    """The task's metrics that some record carries, in the task's order."""
+    present = {name for record in records for name in record}
+    return [m for m in task.metrics if m.name in present]
+
+
+def _cell(value: Any, metric: Metric | None = None) -> str:
     if value is None:
         return MISSING
     if isinstance(value, float):
@@ -22,7 +29,8 @@ def _cell(value: Any, name: str = "") -> str:
             return "∞" if value > 0 else "-∞"
         if math.isnan(value):
             return MISSING
-        return FORMATS.get(name, "{:.4g}").format(value)
+        digits = SECONDS_DIGITS if metric is None else metric.digits
+        return f"{value:.{digits}f}"
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
@@ -34,14 +42,14 @@ def _table(header: list[str], rows: list[list[str]], numeric: range | slice) -> 
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
-def markdown(records: list[dict], metrics: list[str]) -> str:
+def markdown(records: list[dict], metrics: list[Metric]) -> str:
     """One row per record; a "note" column holds the error message of a method that failed."""
     with_errors = any("error" in r for r in records)
-    header = ["image", "method", *(LABELS.get(m, m) for m in metrics), "seconds"]
+    header = ["image", "method", *(m.title for m in metrics), "seconds"]
     rows = []
     for r in records:
-        row = [_cell(r["image"]), _cell(r["method"]), *(_cell(r[m], m) for m in metrics),
-               _cell(r["seconds"], "seconds")]
+        row = [_cell(r["image"]), _cell(r["method"]), *(_cell(r.get(m.name), m) for m in metrics),
+               _cell(r["seconds"])]
         if with_errors:
             row.append(_cell(r.get("error", "")))
         rows.append(row)
@@ -50,15 +58,15 @@ def markdown(records: list[dict], metrics: list[str]) -> str:
     return _table(header, rows, numeric=slice(2, 3 + len(metrics)))
 
 
-def summary(records: list[dict], metrics: list[str]) -> str:
+def summary(records: list[dict], metrics: list[Metric]) -> str:
     """Per method, the mean of each metric and of the run time over the images it succeeded on."""
     methods = list(dict.fromkeys(r["method"] for r in records))
-    header = ["method", "images", *(f"mean {LABELS.get(m, m)}" for m in metrics), "mean seconds"]
+    header = ["method", "images", *(f"mean {m.title}" for m in metrics), "mean seconds"]
     rows = []
     for key in methods:
         ok = [r for r in records if r["method"] == key and "error" not in r]
-        means = [_mean([r[m] for r in ok]) for m in (*metrics, "seconds")]
-        rows.append([_cell(key), str(len(ok)), *(_cell(v, m) for v, m in zip(means, (*metrics, "seconds")))])
+        means = [_mean([r.get(m.name) for r in ok]) for m in metrics] + [_mean([r["seconds"] for r in ok])]
+        rows.append([_cell(key), str(len(ok)), *(_cell(v, m) for v, m in zip(means, (*metrics, None)))])
     return _table(header, rows, numeric=slice(1, None))
 
 

@@ -1,5 +1,6 @@
-"""`python -m bench segment`: interactive segmentation methods scored by IoU and Dice against a
-reference mask per image.
+"""`python -m bench segment | threshold | cluster | superpixels`: segmentations scored by IoU and Dice against a
+reference mask per image (a label map through its best mask: each segment is foreground when most of its pixels
+lie inside the reference).
 
 Inputs per image, in image pixel coordinates (before --max-side; they are scaled with the image):
 - `--reference MASK ...`: one mask per image, nonzero = foreground (sample:synthetic_objects has its own);
@@ -8,23 +9,26 @@ Inputs per image, in image pixel coordinates (before --max-side; they are scaled
 - `--seeds "x,y;x,y" ...`: seed points for fast marching / the active contour, one group per image.
 With `--auto-inputs` (always on for sample: images with a known mask) what is not given is made from the
 reference: a cross inside each object and a ring around them, the bounding box plus 4 %, one seed per object.
+The Mahalanobis clustering needs reference patches: with --auto-inputs (always for samples with a known mask) two
+are made from the reference (a square deep in the background, one deep inside the largest object).
 A method whose input is still missing gets a skip line and an "error" record, not a crash.
 """
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from bench.cases import Case, Degradation, ImageSetup
 from bench.inputs import SAMPLE_PREFIX, expand, load
-from bench.tasks import Case, Degradation, TaskSetup
 from core.image import decode_image
-from core.registry import SEGMENT
-from core.segmentation.metrics import dice, foreground, iou
+from core.registry import CLUSTER, SEGMENT, SUPERPIXELS, THRESHOLD
 from core.segmentation.synthetic import (SAMPLE_NAME, reference_for_sample, rect_from_mask, scribbles_from_mask,
                                          seeds_from_mask)
+
+MAX_LABEL_PIXELS = 40_000_000  # a label image (scribbles, reference) read at its full size
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +75,12 @@ def _read_labels(path: str, option: str) -> np.ndarray:
 
         try:
             with Image.open(io.BytesIO(data)) as pil:
+                if pil.size[0] * pil.size[1] > MAX_LABEL_PIXELS:
+                    raise ValueError(f"{option} {path}: {pil.size[0]}×{pil.size[1]} pixels is more than a label "
+                                     f"image may have ({MAX_LABEL_PIXELS // 1_000_000} megapixels).")
                 array = np.asarray(pil.convert("L") if pil.mode not in ("L", "I", "I;16", "P") else pil)
+        except ValueError:
+            raise
         except Exception as exc:  # PIL raises many kinds for a bad file
             raise ValueError(f"{option} {path}: not a readable image ({type(exc).__name__}).") from None
     if array.ndim == 3:
@@ -119,31 +128,35 @@ def _resize_nearest(array: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(array.astype(np.int32), (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
 
 
-@dataclass(frozen=True)
-class SegmentDegradation(Degradation):
-    per_image: dict = field(default_factory=dict)  # source -> ImageInputs
-    auto: bool = False
+def _case_maker(per_image: dict, auto: bool, settings: dict):
+    """(name, clean image) -> Case: the drawn inputs scaled to the working size, missing ones made from the
+    reference when `auto` (or for a sample with a known mask)."""
+    def make(name: str, clean: np.ndarray) -> Case:
+        from core.clustering import patches_from_mask
 
-    def case(self, name: str, clean: np.ndarray) -> Case:
-        given = self.per_image[name]
+        given = per_image[name]
         shape = clean.shape[:2]
         sy, sx = shape[0] / given.source_shape[0], shape[1] / given.source_shape[1]
         reference = _resize_nearest(given.reference, shape).astype(bool)
-        available = {
+        inputs = {
+            "image": clean,
             "scribbles": None if given.scribbles is None else _resize_nearest(given.scribbles, shape),
             "rect": None if given.rect is None else (given.rect[0] * sx, given.rect[1] * sy,
                                                      given.rect[2] * sx, given.rect[3] * sy),
             "seeds": None if given.seeds is None else [(x * sx, y * sy) for x, y in given.seeds],
+            "patches": None,
         }
-        if self.auto or name.startswith(SAMPLE_PREFIX):
-            for key, make in (("scribbles", scribbles_from_mask), ("rect", rect_from_mask), ("seeds", seeds_from_mask)):
-                if available[key] is None:
-                    available[key] = make(reference)
-        return Case(name, reference, (clean,), None, dict(self.settings),
-                    prepare=lambda method: method.arguments(dict(available, image=clean)))
+        if auto or name.startswith(SAMPLE_PREFIX):
+            for key, make_input in (("scribbles", scribbles_from_mask), ("rect", rect_from_mask),
+                                    ("seeds", seeds_from_mask), ("patches", patches_from_mask)):
+                if inputs[key] is None:
+                    inputs[key] = make_input(reference)
+        return Case(name, inputs, reference, dict(settings))
+
+    return make
 
 
-def degradation(args: argparse.Namespace) -> SegmentDegradation:
+def degradation(args: argparse.Namespace) -> Degradation:
     sources = expand(args.images or [])
     count = len(sources)
     references = _per_image(args.reference, count, "--reference") if args.reference else [None] * count
@@ -177,7 +190,7 @@ def degradation(args: argparse.Namespace) -> SegmentDegradation:
         per_image[source] = ImageInputs(reference, labels, _parse_rect(rect) if rect else None,
                                         _parse_seeds(seed_text) if seed_text else None, shape)
     settings = {"auto_inputs": bool(args.auto_inputs)}
-    return SegmentDegradation(settings, lambda clean: ((clean,), None), per_image=per_image, auto=args.auto_inputs)
+    return Degradation(settings, _case_maker(per_image, bool(args.auto_inputs), settings))
 
 
 def _source_shape(source: str) -> tuple[int, int]:
@@ -188,14 +201,12 @@ def _source_shape(source: str) -> tuple[int, int]:
     return image.shape[:2]
 
 
-def _iou(reference: np.ndarray, result: np.ndarray) -> float:
-    return iou(reference, foreground(result, reference))
+def _setup(task, what: str) -> ImageSetup:
+    return ImageSetup(task, f"{what}, then score IoU and Dice against a reference mask per image", add_arguments,
+                      degradation)
 
 
-def _dice(reference: np.ndarray, result: np.ndarray) -> float:
-    return dice(reference, foreground(result, reference))
-
-
-SETUP = TaskSetup(SEGMENT, "segment with scribbles, a rectangle or seeds, then score IoU and Dice against a "
-                           "reference mask per image", add_arguments, degradation,
-                  metrics={"iou": _iou, "dice": _dice})
+SEGMENT_SETUP = _setup(SEGMENT, "segment with scribbles, a rectangle or seeds")
+THRESHOLD_SETUP = _setup(THRESHOLD, "threshold (global and local methods)")
+CLUSTER_SETUP = _setup(CLUSTER, "cluster pixels (k-means, mixtures, spectral, mean shift, Mahalanobis)")
+SUPERPIXELS_SETUP = _setup(SUPERPIXELS, "superpixels and RAG cuts")

@@ -10,7 +10,7 @@ from PIL import Image
 
 from bench import report, runner
 from bench.cli import build_parser, main
-from bench.inputs import BenchImage, expand
+from bench.inputs import expand
 from core.gallery import load_sample
 from core.image import to_uint8
 from core.registry import DEBLUR, DENOISE, Method, Param, methods_for
@@ -119,14 +119,14 @@ def test_runner_records_degraded_row_errors_and_crashes():
     smooth = _method("smooth", _smooth, [Param("passes", "Passes", 1, min=1, max=5)])
     methods = [smooth, _method("refuse", _refuse), _method("crash", _crash)]
     logged = []
-    result = runner.run([BenchImage("cam", clean)], degradation, methods, task="denoise",
-                        params={"smooth": {"passes": 2}}, repeats={"smooth": 2, "refuse": 1, "crash": 1},
-                        metrics=args.setup.metrics, log=logged.append)
+    result = runner.run([degradation.case("cam", clean)], methods, task=DENOISE, params={"smooth": {"passes": 2}},
+                        repeats={"smooth": 2, "refuse": 1, "crash": 1}, log=logged.append)
     degraded, smoothed, refused, crashed = result.records
     assert [r["method"] for r in result.records] == ["degraded", "smooth", "refuse", "crash"]
     assert all(RECORD_KEYS <= set(r) for r in result.records)
     assert all(r["image"] == "cam" and r["task"] == "denoise" for r in result.records)
     assert degraded["params"] == {"noise": "gaussian", "sigma": 20.0, "seed": 3}
+    assert degraded["mse"] > smoothed["mse"] > 0  # every metric of the task, from its own score
     assert degraded["seconds"] == 0.0 and "error" not in degraded
     assert smoothed["params"] == {"passes": 2} and smoothed["seconds"] > 0
     assert smoothed["psnr"] > degraded["psnr"] + 2, "smoothing Gaussian noise must raise PSNR"
@@ -147,8 +147,8 @@ def test_runner_gives_each_method_its_own_copy_of_the_inputs():
     clean = load_sample("camera")[:64, :64]
     seen = []
     methods = [_method("vandal", vandal), _method("watch", lambda image: seen.append(image.max()) or image)]
-    runner.run([BenchImage("cam", clean)], args.setup.degradation(args), methods, task="denoise", params={},
-               repeats={"vandal": 2, "watch": 1}, metrics=args.setup.metrics)
+    runner.run([args.setup.degradation(args).case("cam", clean)], methods, task=DENOISE, params={},
+               repeats={"vandal": 2, "watch": 1})
     assert seen and seen[0] > 0
 
 
@@ -161,7 +161,8 @@ def test_report_table_and_json(tmp_path):
         {"image": "a|b", "task": "denoise", "method": "bad", "params": {}, "psnr": None, "ssim": None,
          "seconds": None, "error": "Needs colour."},
     ]
-    table = report.markdown(records, ["psnr", "ssim"])
+    metrics = [DENOISE.metric("psnr"), DENOISE.metric("ssim")]
+    table = report.markdown(records, metrics)
     rows = [line for line in table.splitlines()]
     assert rows[0] == "| image | method | PSNR (dB) | SSIM | seconds | note |"
     assert "a\\|b" in rows[2] and "Needs colour." in rows[4] and "∞" in rows[3]
@@ -169,7 +170,7 @@ def test_report_table_and_json(tmp_path):
     report.write_json(records, path)
     loaded = json.loads(path.read_text())  # strict JSON: the infinite PSNR became null
     assert loaded[1]["psnr"] is None and loaded[2]["error"] == "Needs colour."
-    summary = report.summary(records, ["psnr", "ssim"])
+    summary = report.summary(records, metrics)
     assert "| bad | 0 |" in summary
 
 
@@ -179,8 +180,9 @@ def test_deblur_degradation_passes_the_true_psf():
     degradation = args.setup.degradation(args)
     clean = load_sample("camera")[:64, :64]
     case = degradation.case("cam", clean)
-    blurred, psf = case.inputs
-    assert blurred.shape == clean.shape and case.degraded is blurred
+    blurred, psf = case.inputs["image"], case.inputs["psf"]
+    assert blurred.shape == clean.shape and case.truth is clean
+    assert case.inputs["known_sigma"] == 2.0  # the σ-aware reference (BM3D deblurring) gets the noise it was given
     assert psf.ndim == 2 and math.isclose(float(psf.sum()), 1.0, rel_tol=1e-5)
     assert case.settings == {"blur": "motion", "size": 7.0, "angle": 45.0, "sigma": 2.0, "seed": 0,
                              "boundary": "reflect"}
@@ -314,7 +316,62 @@ def test_memory_probe_imports_and_reads_rss(tmp_path):
     assert memory_probe.main(["--app", str(tmp_path / "app.py")]) == 2
 
 
-def test_registry_tasks_have_setups():
-    from bench.tasks import SETUPS
+def test_every_task_is_a_subcommand_and_the_image_tasks_have_setups():
+    from bench.setups import SETUPS
+    from core.registry import TASKS
 
     assert SETUPS["denoise"].task is DENOISE and SETUPS["deblur"].task is DEBLUR
+    parser = build_parser()
+    for name in TASKS:
+        args = parser.parse_args([name, "--example", "2"])
+        assert args.task_spec is TASKS[name] and args.example == 2
+
+
+def _quick(task: str) -> str:
+    """The first registered method of a task that is neither slow nor needs TensorFlow."""
+    return next(m.key for m in methods_for(task) if not m.slow and not m.needs_tensorflow)
+
+
+TASK_NAMES = ["denoise", "deblur", "inpaint", "diffuse", "sketch", "segment", "background", "threshold", "cluster",
+              "superpixels", "components", "skin", "background_subtraction", "outliers", "stitch", "detect_faces",
+              "recognize_faces", "detect_people", "keypoints", "register", "align_channels"]
+
+
+@pytest.mark.parametrize("task", TASK_NAMES)
+def test_every_task_runs_on_its_seeded_examples(task, capsys, tmp_path):
+    from core.registry import TASKS
+
+    assert set(TASK_NAMES) == set(TASKS)
+    path = tmp_path / "out.json"
+    code, out, err = run_cli(capsys, task, "--example", "2", "--methods", _quick(task), "--repeat", "1",
+                             "--json", str(path), "-q")
+    assert code == 0, err
+    records = json.loads(path.read_text())
+    spec = TASKS[task]
+    ran = [r for r in records if r["method"] != "degraded"]
+    assert [r["image"] for r in ran] == ["example:0", "example:1"]
+    assert all("error" not in r for r in ran), ran
+    truth = spec.example(0).truth
+    for record in ran:  # every metric of the task comes out of its score, as in the app
+        assert {m.name for m in spec.metrics_for(truth)} <= set(record), record
+    assert ("degraded" in {r["method"] for r in records}) == (spec.baseline is not None)
+    assert "mean seconds" in out  # two examples: the per-method summary
+
+
+def test_a_task_without_image_setup_asks_for_examples(capsys):
+    code, _, err = run_cli(capsys, "skin")
+    assert_usage_error(code, err, "--example N")
+    code, _, err = run_cli(capsys, "skin", "--example", "0")
+    assert_usage_error(code, err, "--example must be between 1")
+
+
+def test_the_bench_modules_import_in_any_order():
+    import importlib
+    import subprocess
+    import sys
+
+    for module in ("bench.setup_restoration", "bench.setup_segment", "bench.setup_features", "bench.cli"):
+        done = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True, text=True,
+                              cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+        assert done.returncode == 0, done.stderr[-800:]
+    assert importlib.import_module("bench.setups").SETUPS

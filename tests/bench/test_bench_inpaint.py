@@ -32,7 +32,7 @@ def test_generated_mask_records_carry_whole_and_in_mask_scores(capsys, tmp_path)
                              "--ratio", "0.1", "--seed", "3", "--methods", "mean_fill,telea,biharmonic",
                              "--repeat", "1", "--json", str(out_json), "-q")
     assert code == 0, err
-    assert "PSNR in mask (dB)" in out and "mask=strokes ratio=0.1 seed=3" in out
+    assert "Mask PSNR (dB)" in out and "mask=strokes ratio=0.1 seed=3" in out
     records = json.loads(out_json.read_text())
     assert [r["method"] for r in records] == ["degraded", "mean_fill", "telea", "biharmonic"]
     for record in records:
