@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from core.image import digest, encode_png
-from core.masks import MASK_KINDS, MASK_LABELS, fit_mask, generate_mask, load_mask
+from core.masks import MASK_KINDS, MASK_LABELS, fit_mask, generate_mask, read_mask
 from ui.canvas import mask_canvas
 
 SOURCES = ("Generate", "Draw", "Upload")
@@ -38,15 +38,15 @@ def _generated(kind: str, shape: tuple, ratio: float, seed: int) -> np.ndarray:
 def uploaded_mask(data_digest: str, shape: tuple, _data: bytes) -> tuple[np.ndarray | None, str | None, str | None]:
     """(mask, error, notice) for uploaded mask bytes and an image of `shape`."""
     try:
-        raw = load_mask(_data)
+        raw, info = read_mask(_data)
         mask = fit_mask(raw, shape)
     except ValueError as exc:
         return None, str(exc), None
-    notice = None
+    notices = [info["notice"]] if info.get("notice") else []
     if raw.shape != mask.shape:
-        notice = (f"The mask was resized from {raw.shape[1]}×{raw.shape[0]} to {mask.shape[1]}×{mask.shape[0]} "
-                  "to match the working image.")
-    return mask, None, notice
+        notices.append(f"The mask was resized from {raw.shape[1]}×{raw.shape[0]} to {mask.shape[1]}×{mask.shape[0]} "
+                       "to match the working image.")
+    return mask, None, " ".join(notices) or None
 
 
 def _editor_state(key: str) -> dict:
