@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core.image import digest, to_uint8
+from ui.cache import bounded
 
 DEFAULT_LABEL_COLORS = ("#ff3b30", "#34c759", "#007aff", "#ffcc00", "#af52de", "#ff9500")
 
@@ -118,7 +119,7 @@ def _background(image: np.ndarray, geometry: CanvasGeometry) -> bytes:
     return _background_png(digest(image), geometry, image)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(max_mb=16)
 def _background_png(image_digest: str, geometry: CanvasGeometry, _image: np.ndarray) -> bytes:
     import io
 

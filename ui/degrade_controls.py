@@ -7,6 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core.degrade import BOKEH_SHAPES, add_noise, convolve, make_kernel
+from ui.cache import bounded
 
 NOISE_LABELS = {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper", "poisson": "Poisson (shot)",
                 "speckle": "Speckle", "none": "None"}
@@ -23,12 +24,12 @@ class Degraded:
     sigma: float | None = None  # the Gaussian noise σ (0–255) when it is known, for σ-aware references
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(max_mb=64)
 def _noisy(image_digest: str, model: str, level: float, seed: int, _image: np.ndarray) -> np.ndarray:
     return add_noise(_image, model=model, level=level, seed=seed)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(max_mb=48)
 def _blurred(image_digest: str, kernel_digest: str, boundary: str, _image, _kernel) -> np.ndarray:
     return convolve(_image, _kernel, boundary=boundary)
 

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.gallery import SAMPLES, load_sample
 from core.image import decode_image, digest, fit_size, to_gray, to_rgb
+from ui.cache import bounded
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp"]
 
@@ -20,7 +21,7 @@ class ImageChoice:
     notices: tuple[str, ...] = ()
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@bounded(max_mb=64)
 def _decoded(data_digest: str, max_side: int, _data: bytes) -> tuple[np.ndarray | None, dict, str | None]:
     try:
         image, info = decode_image(_data, max_side=max_side)
@@ -29,7 +30,7 @@ def _decoded(data_digest: str, max_side: int, _data: bytes) -> tuple[np.ndarray 
     return image, info, None
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(max_mb=48)
 def _sample(name: str) -> np.ndarray:
     return load_sample(name)
 

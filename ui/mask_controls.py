@@ -12,6 +12,7 @@ import streamlit as st
 
 from core.image import digest, encode_png
 from core.masks import MASK_KINDS, MASK_LABELS, fit_mask, generate_mask, read_mask
+from ui.cache import bounded
 from ui.canvas import mask_canvas
 
 SOURCES = ("Generate", "Draw", "Upload")
@@ -29,12 +30,12 @@ class MaskChoice:
     notice: str | None = None
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(max_mb=16)
 def _generated(kind: str, shape: tuple, ratio: float, seed: int) -> np.ndarray:
     return generate_mask(kind, shape, ratio=ratio, seed=seed)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@bounded(max_mb=16)
 def uploaded_mask(data_digest: str, shape: tuple, _data: bytes) -> tuple[np.ndarray | None, str | None, str | None]:
     """(mask, error, notice) for uploaded mask bytes and an image of `shape`."""
     try:

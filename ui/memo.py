@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.image import digest
 from core.registry import Method
+from ui.cache import bounded
 
 
 class Unkeyed(Exception):
@@ -40,12 +41,9 @@ def fingerprint(value) -> str:
     raise Unkeyed(type(value).__name__)
 
 
-@st.cache_resource(max_entries=128, show_spinner=False)
+@bounded(max_mb=128)
 def _computed(name: str, key: str, _function, _args: tuple, _kwargs: dict):
-    value = _function(*_args, **_kwargs)
-    if isinstance(value, np.ndarray):
-        value.flags.writeable = False  # shared: a caller writing into it would corrupt every later rerun
-    return value
+    return _function(*_args, **_kwargs)  # shared: its arrays are made read-only
 
 
 def memo(function, *args, **kwargs):

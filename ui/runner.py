@@ -18,6 +18,7 @@ import streamlit as st
 
 from core.image import digest
 from core.registry import Method, Output
+from ui.cache import bounded
 
 
 @dataclass
@@ -42,7 +43,7 @@ def params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
-@st.cache_data(max_entries=96, show_spinner=False)
+@bounded(max_mb=256)
 def _cached_run(task: str, key: str, params_json: str, input_digest: str, truth_key: str,
                 _method: Method, _inputs: tuple, _truth, _progress):
     """Returns (output, seconds, error, scores); the scores are cached with the result."""

@@ -1,0 +1,163 @@
+"""Process-wide caches bounded by memory (bytes) and by age, not only by entry count.
+
+Streamlit's `st.cache_data` bounds a cache by its number of entries: 96 results of 3 MB each is 290 MB, and every
+session's distinct uploads fill it. Here each cache has a byte budget (values are measured: arrays, bytes, plotly
+figures, containers of them), its least recently used entries go first, entries older than `max_age` are dropped,
+and a value being computed for one session is waited for by the others instead of computed again.
+
+    @bounded(max_mb=64)
+    def _decoded(data_digest: str, max_side: int, _data: bytes): ...
+
+As with `st.cache_data`, arguments whose names start with "_" are not part of the key. Cached values are shared
+between sessions, not copied: their arrays are made read-only.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+import sys
+import threading
+import time
+from collections import OrderedDict
+from typing import Any, Callable
+
+import numpy as np
+
+CACHES: list["BoundedCache"] = []
+
+
+def approx_bytes(value: Any, _depth: int = 0) -> int:
+    """About how much memory a cached value holds (arrays, bytes, strings, figures and containers of them)."""
+    if _depth > 6:
+        return 64
+    if isinstance(value, np.ndarray):
+        return int(value.nbytes) + 112
+    if isinstance(value, (bytes, bytearray, str)):
+        return len(value) + 49
+    if isinstance(value, (int, float, bool, type(None), np.generic)):
+        return 32
+    if isinstance(value, dict):
+        return 64 + sum(approx_bytes(k, _depth + 1) + approx_bytes(v, _depth + 1) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+        if len(items) > 256:  # long lists of numbers: measure a sample
+            sample = items[:: max(1, len(items) // 64)]
+            return 64 + int(sum(approx_bytes(v, _depth + 1) for v in sample) * len(items) / len(sample))
+        return 64 + sum(approx_bytes(v, _depth + 1) for v in items)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return 64 + sum(approx_bytes(getattr(value, f.name), _depth + 1) for f in dataclasses.fields(value))
+    figure = getattr(value, "_data", None), getattr(value, "_layout", None)
+    if figure[0] is not None and type(value).__module__.startswith("plotly"):
+        return approx_bytes(list(figure[0]), _depth + 1) + approx_bytes(figure[1], _depth + 1)
+    return sys.getsizeof(value)
+
+
+def freeze(value: Any, _depth: int = 0) -> Any:
+    """Make the arrays of a shared value read-only (a caller writing into one would corrupt every later hit)."""
+    if _depth > 4:
+        return value
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, dict):
+        for item in value.values():
+            freeze(item, _depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            freeze(item, _depth + 1)
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for f in dataclasses.fields(value):
+            freeze(getattr(value, f.name), _depth + 1)
+    return value
+
+
+class BoundedCache:
+    """An LRU map bounded by bytes and age, safe across the server's session threads."""
+
+    def __init__(self, name: str, max_bytes: int, max_age: float | None):
+        self.name, self.max_bytes, self.max_age = name, max_bytes, max_age
+        self._entries: OrderedDict[Any, tuple[Any, int, float]] = OrderedDict()  # key -> (value, bytes, stored)
+        self._pending: dict[Any, threading.Event] = {}
+        self._lock = threading.Lock()
+        self.bytes = 0
+        self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.bytes = 0
+
+    def _expire(self, now: float) -> None:
+        if self.max_age is None:
+            return
+        while self._entries:
+            key, (_, size, stored) = next(iter(self._entries.items()))
+            if now - stored <= self.max_age:
+                break
+            del self._entries[key]
+            self.bytes -= size
+
+    def get(self, key, compute: Callable[[], Any]) -> Any:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._expire(now)
+                if key in self._entries:
+                    value, size, _ = self._entries[key]
+                    self._entries[key] = (value, size, now)
+                    self._entries.move_to_end(key)
+                    self.hits += 1
+                    return value
+                waiting = self._pending.get(key)
+                if waiting is None:
+                    self._pending[key] = threading.Event()
+                    break
+            waiting.wait()  # another session is computing this value: use theirs
+        try:
+            value = freeze(compute())
+        except BaseException:
+            with self._lock:
+                self._pending.pop(key).set()
+            raise
+        size = approx_bytes(value)
+        with self._lock:
+            self.misses += 1
+            self._pending.pop(key).set()
+            if size <= self.max_bytes:
+                self._entries[key] = (value, size, time.monotonic())
+                self.bytes += size
+                while self.bytes > self.max_bytes:
+                    _, (_, dropped, _) = self._entries.popitem(last=False)
+                    self.bytes -= dropped
+        return value
+
+
+def bounded(*, max_mb: float, max_age_minutes: float | None = 60.0) -> Callable:
+    """Cache a function's results within `max_mb` megabytes (and for at most `max_age_minutes`); arguments named
+    with a leading "_" are left out of the key, like `st.cache_data`'s."""
+    def decorate(function: Callable) -> Callable:
+        names = list(inspect.signature(function).parameters)
+        cache = BoundedCache(f"{function.__module__}.{function.__qualname__}", int(max_mb * 2 ** 20),
+                             None if max_age_minutes is None else 60.0 * max_age_minutes)
+        CACHES.append(cache)
+
+        @functools.wraps(function)
+        def cached(*args, **kwargs):
+            bound = dict(zip(names, args)) | kwargs
+            key = tuple((name, repr(value)) for name, value in bound.items() if not name.startswith("_"))
+            return cache.get(key, lambda: function(*args, **kwargs))
+
+        cached.cache = cache
+        cached.clear = cache.clear
+        return cached
+
+    return decorate
+
+
+def usage() -> list[dict]:
+    """Each bounded cache's entries, bytes and budget (for the memory probe)."""
+    return [dict(cache=c.name, entries=len(c), mb=c.bytes / 2 ** 20, budget_mb=c.max_bytes / 2 ** 20, hits=c.hits,
+                 misses=c.misses) for c in CACHES]
