@@ -273,3 +273,17 @@ def test_user_errors_raise_value_error(key, params, small_gray):
 def test_bad_image_shapes_are_refused():
     with pytest.raises(ValueError):
         get_method(DENOISE, "tv_chambolle").run(np.zeros((8, 8, 4), np.float32))
+
+
+def test_bm3d_uses_the_known_sigma_when_the_noise_was_made_here(camera_crop):
+    """The page and the bench give BM3D the σ they added (its need "known_sigma"); 0 in its panel means "use it"."""
+    clean = camera_crop[:64, :64]
+    noisy = add_noise(clean, level=25 / 255, seed=4)
+    bm3d = get_method(DENOISE, "bm3d")
+    assert "known_sigma" in bm3d.needs
+    known = bm3d.run(noisy, 25.0).image
+    given = bm3d.run(noisy, None, params={"sigma": 25.0}).image
+    estimated = bm3d.run(noisy).image  # the optional need left out: σ is estimated
+    np.testing.assert_allclose(known, given, atol=1e-6)
+    assert not np.allclose(known, estimated)
+    assert bm3d.run(noisy, 25.0, params={"sigma": 10.0}).image.mean() != pytest.approx(known.mean(), abs=1e-7)

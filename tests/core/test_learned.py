@@ -202,3 +202,44 @@ def test_safe_mode_refuses_a_lambda_layer(tmp_path):
     model = keras.Model(inputs, layers.Lambda(lambda x: x * 0.5)(inputs))
     with pytest.raises(ValueError, match="safe mode"):
         load_keras_model(_save(model, tmp_path), "lambda.keras")
+
+
+# -- the learned denoisers as methods of the denoise task ------------------------------------------------------
+
+def test_a_network_trained_elsewhere_is_the_autoencoder_methods_for_its_settings(trained, camera_crop):
+    """The page trains in a background job; the registered method then uses that network, without retraining."""
+    from dataclasses import replace
+
+    from core.learned import denoisers
+    from core.registry import DENOISE, get_method
+
+    params = dict(depth=4, filters=16, epochs=3, steps=15, patch=24, batch=8, train_sigma=25, blind=False, seed=1)
+    settings = replace(denoisers.training_settings(**params), images=TINY.images, learning_rate=TINY.learning_rate,
+                       validation=TINY.validation)
+    assert settings == TINY
+    kept = denoisers.remember(TINY, trained)
+    assert kept == TINY and denoisers.trained_denoiser(TINY) is trained
+    clean, noisy = camera_crop
+    direct = denoise_with_model(trained.model, noisy)
+    assert psnr(clean, direct) > psnr(clean, noisy) + 2
+    stopped = replace(trained, epochs_done=2, stopped=True)
+    assert denoisers.remember(TINY, stopped).epochs == 2  # kept as the 2-epoch network it is
+    method = get_method(DENOISE, "autoencoder")
+    assert method.slow and method.needs_tensorflow and method.param("epochs").default == 6
+
+
+def test_your_keras_model_is_a_method_whose_input_is_the_file(tmp_path):
+    from core.learned.denoisers import tiny_model_bytes
+    from core.registry import DENOISE, get_method
+    from core.tasks.protocol import MissingInput
+
+    method = get_method(DENOISE, "keras_model")
+    image = np.linspace(0, 1, 32 * 40, dtype=np.float32).reshape(32, 40)
+    data = tiny_model_bytes(seed=3)
+    out = method.run(image, data)
+    assert out.image.shape == image.shape and out.image.dtype == np.float32
+    assert method.run(image, data).image is not out.image  # the model loads once; each run applies it
+    with pytest.raises(MissingInput, match="Keras model file"):
+        method.arguments({"image": image})
+    with pytest.raises(ValueError, match="not a Keras model"):
+        method.run(image, b"not a model at all")

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from core.registry import DENOISE, TASKS, Param, get_method, methods_for
@@ -46,3 +47,66 @@ def test_unknown_method_and_param():
     method = methods_for(DENOISE)[0]
     with pytest.raises(KeyError):
         method.resolve({"no_such_param": 1})
+
+
+# -- the task protocol ------------------------------------------------------------------------------------
+
+def test_metrics_format_and_describe_themselves():
+    import math
+
+    from core.registry import DENOISE, SEGMENT
+    from core.tasks.protocol import Metric
+
+    psnr = DENOISE.metric("psnr")
+    assert psnr.title == "PSNR (dB)" and psnr.arrow == "↑" and psnr.format(28.314) == "28.31 dB"
+    assert psnr.describe(28.314, 20.0) == "PSNR **28.31 dB** (+8.31)"
+    assert psnr.format(math.inf) == "∞ dB" and psnr.format(None) == "–" and psnr.format(math.nan) == "–"
+    segments = SEGMENT.metric("segments")
+    assert segments.describe(1.0) == "1 segment" and segments.describe(3.0) == "3 segments"
+    assert Metric("error_px", "error", " px", higher_is_better=False).arrow == "↓"
+    assert DENOISE.describe({"psnr": 28.314, "ssim": 0.7641}) == "PSNR 28.31 dB · SSIM 0.764"
+    assert DENOISE.metric("seconds").name == "seconds"
+    with pytest.raises(KeyError, match="no metric"):
+        DENOISE.metric("iou")
+
+
+def test_without_a_truth_a_task_scores_only_its_truth_free_metrics():
+    from core.registry import SEGMENT
+    from core.tasks.protocol import Output
+
+    labels = np.ones((16, 16), np.int32)
+    labels[4:10, 4:10] = 2
+    assert set(SEGMENT.score(None, Output(labels), {})) == {"segments"}
+    truth = labels == 2
+    scores = SEGMENT.score(truth, Output(labels), {})
+    assert scores == {"iou": 1.0, "dice": 1.0, "segments": 2.0}
+
+
+def test_outputs_that_break_their_kinds_contract_are_refused_with_a_sentence():
+    from core.registry import DENOISE, SEGMENT, Method
+
+    def wrong_shape(image):
+        return image[:-1]
+
+    def nan(image):
+        return np.full_like(image, np.nan)
+
+    image = np.zeros((12, 12), np.float32)
+    with pytest.raises(ValueError, match="returned shape"):
+        Method("wrong", DENOISE, "Wrong", wrong_shape).run(image)
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        Method("nan", DENOISE, "NaN", nan).run(image)
+    with pytest.raises(ValueError, match="not integers"):
+        Method("floats", SEGMENT, "Floats", lambda image: image + 0.5).run(image)
+    mask = Method("mask", SEGMENT, "Mask", lambda image: image > 0.5).run(image).image
+    assert mask.dtype == bool  # a bool mask is a valid segmentation
+
+
+def test_a_missing_input_names_what_to_give():
+    from core.registry import get_method
+    from core.tasks.protocol import MissingInput
+
+    grabcut = get_method("segment", "grabcut")
+    with pytest.raises(MissingInput, match="rectangle around the object"):
+        grabcut.arguments({"image": np.zeros((8, 8), np.float32)})
+    assert grabcut.input_names == ("image", "rect", "strokes")
