@@ -163,11 +163,3 @@ def threshold_at(errors: np.ndarray, percentile: float) -> float:
     if not 0 < percentile < 100:
         raise ValueError("The percentile must be between 0 and 100.")
     return float(np.percentile(errors, percentile))
-
-
-def outlier_scores(injected: np.ndarray | None, errors: np.ndarray) -> dict[str, float]:
-    """The runner's metrics for outlier methods: ROC AUC and precision among the top 20 (needs injections)."""
-    if injected is None:
-        return {}
-    scores = detection_scores(errors, injected, top_k=20)
-    return {"ROC AUC": scores["roc_auc"], "precision in the top 20": scores["precision_at_k"]} if scores else {}

@@ -199,7 +199,8 @@ def _scored_baseline(comparison: Comparison) -> RunResult:
 
     task = comparison.task
     output = task.baseline_output(comparison.inputs)
-    scores = memo(_baseline_scores, task.name, comparison.truth, output.image, comparison.inputs) \
+    inputs = {name: comparison.inputs[name] for name in task.inputs}  # what its score reads (not a model file)
+    scores = memo(_baseline_scores, task.name, comparison.truth, output.image, inputs) \
         if comparison.truth is not None or any(not m.needs_truth for m in task.metrics) else {}
     return RunResult(_BaselineMethod(comparison.baseline_label, task), {}, output, 0.0, None, scores)
 

@@ -11,20 +11,20 @@ Result conventions (what a registered segmentation method returns as `Output.ima
 Modules
 - `metrics`:   `iou`, `dice`, `foreground` (mask or labels -> bool foreground, with majority mapping of
                labels onto a reference), `segment_count`, `agreement` (IoU for masks, best-match IoU for
-               label maps), `pairwise_agreement`, `scores(reference)` (the metrics function the UI and
-               the bench inject: result -> {"iou", "dice", "segments"}).
+               label maps), `pairwise_agreement`. The segmentation tasks' scores (IoU, Dice, segments) are
+               `core.tasks.segmentation.score_segment`, which the app and the bench call.
 - `overlay`:   `overlay(image, result)` (tinted segments + boundaries, RGB float), `legend(result)`
                (label, colour, pixel count), `error_overlay(reference, mask)` (TP/FP/FN colours),
                `draw_inputs(image, scribbles=, rect=, seeds=)` to show what the user gave.
 - `synthetic`: `objects_scene(size, seed)` -> (image, mask): objects on textured backgrounds with a known
                mask; `reference_for_sample(name, shape)`; `scribbles_from_mask`, `rect_from_mask`,
                `seeds_from_mask` (synthetic user input for tests and the bench).
-- `inputs`:    the extra inputs a method may declare in `Method.needs` ("scribbles", "rect", "seeds",
-               "strokes" = optional refinement scribbles) and `method_inputs(method, image, available)`,
-               which builds the positional inputs or raises `MissingInput` (a ValueError with a sentence
-               saying what to draw).
+- `inputs`:    checks of the extra inputs a method may declare in `Method.needs` ("scribbles", "rect",
+               "seeds", "strokes" = optional refinement scribbles), declared in `core.tasks.protocol.NEEDS`;
+               `Method.arguments(available)` builds the positional inputs or raises `MissingInput` (a
+               ValueError with a sentence saying what to draw).
 
-Streamlit side: `ui.segment_compare.compare_segmentations(task, image, extras=..., reference=...)` gives the
-method picker, parameter panels, grid of overlays with IoU/Dice/segments/time captions and the tabs
-Compare (bars + pairwise agreement heatmap), Sweep (IoU against a parameter), History and Export.
+Streamlit side: `ui.compare(task, {"image": image, "scribbles": ..., "rect": ...}, truth=reference)` draws the
+method picker, parameter panels, the overlays with IoU/Dice/segments/time captions and the tabs Compare (bars,
+pairwise agreement heatmap, synced zoom), Sweep, History and Export.
 """

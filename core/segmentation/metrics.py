@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import math
-from typing import Callable
-
 import numpy as np
 
 
@@ -105,22 +103,3 @@ def pairwise_agreement(results: dict[str, np.ndarray]) -> np.ndarray:
                 value = math.nan
             matrix[i, j] = matrix[j, i] = value
     return matrix
-
-
-def scores(reference: np.ndarray | None) -> Callable[[np.ndarray], dict[str, float]]:
-    """The metrics function the UI and the bench inject: result -> {iou, dice, segments}.
-    Without a reference only the segment count is given."""
-
-    def score(result: np.ndarray) -> dict[str, float]:
-        out = {"segments": float(segment_count(result))}
-        if reference is not None:
-            fg = foreground(result, reference)
-            out.update(iou=iou(reference, fg), dice=dice(reference, fg))
-        return out
-
-    return score
-
-
-def segmentation_scores(reference: np.ndarray | None, result: np.ndarray) -> dict[str, float]:
-    """`scores` in the (reference, result) form the UI runner and sweeps inject."""
-    return scores(reference)(result)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from core.outliers import detection_scores, load_digit_samples, outlier_scores, threshold_at
+from core.outliers import detection_scores, load_digit_samples, threshold_at
 from core.registry import methods_for
 
 
@@ -68,7 +68,10 @@ def test_threshold_and_bad_inputs():
     assert detection_scores(errors, np.zeros(100, bool)) == {}
 
 
-def test_outlier_scores_for_the_runner(data):
+def test_the_outlier_tasks_score_ranks_the_corrupted_samples(data):
+    from core.registry import OUTLIERS
+    from core.tasks.protocol import Output
+
     errors = data.injected.astype(np.float32) + 0.01  # a perfect detector
-    assert outlier_scores(data.injected, errors) == {"ROC AUC": 1.0, "precision in the top 20": 1.0}
-    assert outlier_scores(None, errors) == {}
+    assert OUTLIERS.score(data.injected, Output(errors), {}) == {"roc_auc": 1.0, "precision_top20": 1.0}
+    assert OUTLIERS.score(None, Output(errors), {}) == {}

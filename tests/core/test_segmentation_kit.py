@@ -5,8 +5,7 @@ import pytest
 from core.registry import get_method
 from core.segmentation.inputs import check_rect, check_scribbles, check_seeds
 from core.tasks.protocol import MissingInput
-from core.segmentation.metrics import (agreement, dice, foreground, iou, pairwise_agreement, segment_count,
-                                       segmentation_scores)
+from core.segmentation.metrics import agreement, dice, foreground, iou, pairwise_agreement, segment_count
 from core.segmentation.overlay import colorize, draw_inputs, error_overlay, legend, overlay
 from core.segmentation.synthetic import (objects_scene, rect_from_mask, reference_for_sample, scribbles_from_mask,
                                          seeds_from_mask)
@@ -48,9 +47,12 @@ def test_segment_count_and_agreement():
     assert agreement(mask, ~mask) == 0.0
     matrix = pairwise_agreement({"a": mask, "b": mask, "c": ~mask})
     assert matrix.shape == (3, 3) and np.allclose(np.diag(matrix), 1) and matrix[0, 2] == 0.0
-    scores = segmentation_scores(mask, labels)
+    from core.registry import SEGMENT
+    from core.tasks.protocol import Output
+
+    scores = SEGMENT.score(mask, Output(labels), {})  # the task's score: what the app and the bench show
     assert scores["iou"] == 1.0 and scores["dice"] == 1.0 and scores["segments"] == 2
-    assert set(segmentation_scores(None, mask)) == {"segments"}
+    assert set(SEGMENT.score(None, Output(mask), {})) == {"segments"}
 
 
 def test_overlays_have_image_shape_and_do_not_touch_inputs():
