@@ -23,7 +23,7 @@ if ids == IDS[0]:
                                  bind="query-params", help="How far each image is varied from its source photo.")
     set_seed = st.sidebar.number_input("Seed", 0, 999, 0, key="fc.set_seed", bind="query-params")
     face_set = faces.synthetic_set(n_ids, per_id, strength, int(set_seed))
-    set_recipe = ("from core.faces import synthetic_identities\n"
+    set_recipe = ("from core.face_sets import synthetic_identities\n"
                   f"face_set = synthetic_identities(identities={n_ids}, per_identity={per_id}, strength={strength}, "
                   f"seed={set_seed})")
 else:
@@ -38,7 +38,7 @@ else:
     else:
         data = upload.getvalue()
         face_set, set_error = faces.zip_set(digest(np.frombuffer(data, np.uint8)), crop, data)
-        set_recipe = "from core.faces import load_identity_zip\n" + f"face_set = load_identity_zip(open({upload.name!r}, 'rb').read(), crop_faces={crop})"
+        set_recipe = "from core.face_sets import load_identity_zip\n" + f"face_set = load_identity_zip(open({upload.name!r}, 'rb').read(), crop_faces={crop})"
         set_error = set_error and f"Could not use “{upload.name}”: {set_error}"
 
 detect, recognise, nmf, gabor = ui.lazy_tabs([":material/face: Detection", ":material/badge: Recognition",

@@ -6,7 +6,6 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from core.image import digest
 from core.registry import Method

@@ -45,7 +45,7 @@ def example_detect_faces(seed: int) -> Example:
 
 
 def example_recognize_faces(seed: int) -> Example:
-    from core.faces import synthetic_identities
+    from core.face_sets import synthetic_identities
 
     faces = synthetic_identities(identities=4, per_identity=8, strength=1.0, seed=seed)
     return Example({"faces": faces.faces, "labels": faces.labels}, None,

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from core.boxes import iou
-from core.faces import (feature_bank, gabor_bank, gabor_features, gabor_responses, lfw_faces, load_identity_zip,
-                        make_zip, mosaic, nmf_error_curve, nmf_faces, split, synthetic_identities, uint8_clipping)
+from core.face_sets import lfw_faces, load_identity_zip, make_zip, synthetic_identities
+from core.faces import (feature_bank, gabor_bank, gabor_features, gabor_responses, mosaic, nmf_error_curve, nmf_faces,
+                        split, uint8_clipping)
 from core.gallery import load_sample
 from core.registry import DETECT_FACES, RECOGNIZE_FACES, get_method, methods_for
 

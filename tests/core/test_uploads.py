@@ -14,7 +14,7 @@ import pytest
 from PIL import Image, ImageOps
 
 import core.decode as decode
-import core.faces as faces
+import core.face_sets as faces
 import core.learned.loading as loading
 import core.video_bg as video_bg
 from core.decode import MAX_ASPECT, MIN_SIDE, UnreadableImage

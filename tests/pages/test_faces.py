@@ -53,7 +53,7 @@ def test_zip_mode_without_an_upload_explains_the_format():
 
 def test_bad_zips_give_messages_the_page_can_show():
     # AppTest cannot upload files: check the cached loader the page calls
-    from core.faces import make_zip
+    from core.face_sets import make_zip
     from core.image import digest
     from ui.panels.faces import zip_set
 

@@ -14,14 +14,14 @@ from ui.plots import heatmap
 
 @st.cache_data(max_entries=8, show_spinner="Making synthetic identities…")
 def synthetic_set(identities: int, per_identity: int, strength: float, seed: int):
-    from core.faces import synthetic_identities
+    from core.face_sets import synthetic_identities
 
     return synthetic_identities(identities=identities, per_identity=per_identity, strength=strength, seed=seed)
 
 
 @st.cache_data(max_entries=4, show_spinner="Reading the zip…")
 def zip_set(data_digest: str, crop_faces: bool, _data: bytes):
-    from core.faces import load_identity_zip
+    from core.face_sets import load_identity_zip
 
     try:
         return load_identity_zip(_data, crop_faces=crop_faces), None
@@ -31,7 +31,7 @@ def zip_set(data_digest: str, crop_faces: bool, _data: bytes):
 
 @st.cache_data(max_entries=2, show_spinner=False)
 def example_zip() -> bytes:
-    from core.faces import make_zip, synthetic_identities
+    from core.face_sets import make_zip, synthetic_identities
 
     faces = synthetic_identities(identities=3, per_identity=5, seed=1)
     return make_zip({name: [f for f, label in zip(faces.faces, faces.labels) if label == i]
@@ -93,7 +93,8 @@ RECOGNITION_CELLS = Cells(grid=recognition_results, png=_confusion_png, zoom=Fal
 
 @st.cache_data(max_entries=8, show_spinner="Factorising…")
 def _nmf(k: int, max_iter: int):
-    from core.faces import lfw_faces, nmf_faces
+    from core.face_sets import lfw_faces
+    from core.faces import nmf_faces
 
     faces = lfw_faces()
     return faces, nmf_faces(faces, k=k, max_iter=max_iter)
@@ -101,7 +102,8 @@ def _nmf(k: int, max_iter: int):
 
 @st.cache_data(max_entries=4, show_spinner=False)
 def _nmf_curve(ks: tuple, max_iter: int, _progress=None):
-    from core.faces import lfw_faces, nmf_error_curve
+    from core.face_sets import lfw_faces
+    from core.faces import nmf_error_curve
 
     return nmf_error_curve(lfw_faces(), ks, max_iter=max_iter, progress=_progress)
 
