@@ -17,9 +17,15 @@ import streamlit as st
 
 from core.registry import Method, Task, methods_for
 from core.tasks.protocol import SECONDS, Metric, MissingInput, Output
+from ui.cells import cells_for
+from ui.export import export_panel
+from ui.history import history_panel, record
+from ui.memo import memo
 from ui.page import COMPARE, EXPORT, HISTORY, SWEEP, lazy_tabs
 from ui.params import param_widgets
+from ui.plots import cached_figure, score_bars
 from ui.runner import RunResult, inputs_digest, run_method, truth_key
+from ui.sweep import sweep_panel
 
 
 @dataclass(frozen=True)
@@ -137,9 +143,6 @@ def compare(task: Task, inputs: dict[str, Any], *, defaults: list[str], key: str
     may need: scribbles, a rectangle, a known noise level...). `truth` is what results are scored against
     (None: only the truth-free metrics). `baseline` labels the "do nothing" cell when the task has one.
     `cells` (ui.cells.Cells) overrides how results are drawn; `tabs` adds the page's own tabs."""
-    from ui.cells import cells_for
-    from ui.history import record
-
     comparison = Comparison(task, key, dict(inputs), truth, recipe, dict(variables or {}), truth_code, files=files,
                             methods_key=methods_key or "")
     comparison.methods = pick_methods(task, defaults, key=comparison.methods_key, label=label)
@@ -162,10 +165,6 @@ def compare(task: Task, inputs: dict[str, Any], *, defaults: list[str], key: str
 def standard_tabs(comparison: Comparison, tabs: tuple[Tab, ...] = ()) -> None:
     """Compare (unless a page tab replaces it), the page's tabs, then Sweep, History and Export; lazy: only the
     open one runs."""
-    from ui.export import export_panel
-    from ui.history import history_panel
-    from ui.sweep import sweep_panel
-
     own = {tab.label: tab.draw for tab in tabs}
     labels = ([] if COMPARE in own else [COMPARE]) + list(own) + [SWEEP, HISTORY, EXPORT]
     draw = {COMPARE: compare_panel, **own, SWEEP: sweep_panel, HISTORY: history_panel, EXPORT: export_panel}
@@ -177,9 +176,6 @@ def standard_tabs(comparison: Comparison, tabs: tuple[Tab, ...] = ()) -> None:
 
 def compare_panel(comparison: Comparison) -> None:
     """Every metric as a bar per method (the baseline dashed), then the kind's own views (ui.cells)."""
-    from ui.cells import cells_for
-    from ui.plots import cached_figure, score_bars
-
     if not comparison.ok:
         st.info("No method produced a result yet.")
         return
@@ -195,8 +191,6 @@ def compare_panel(comparison: Comparison) -> None:
 
 def _scored_baseline(comparison: Comparison) -> RunResult:
     """The task's baseline input returned unchanged, scored like a method (cached by content)."""
-    from ui.memo import memo
-
     task = comparison.task
     output = task.baseline_output(comparison.inputs)
     inputs = {name: comparison.inputs[name] for name in task.inputs}  # what its score reads (not a model file)

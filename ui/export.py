@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ui.cells import cells_for
+
 HEADER = "from core.registry import get_method"
 
 
@@ -76,8 +78,6 @@ def metrics_csv(rows: list[dict]) -> bytes:
 
 def export_panel(comparison) -> None:
     """The metrics CSV, each result's PNG, the page's extra files, and a snippet for the chosen result."""
-    from ui.cells import cells_for
-
     key, task = f"{comparison.key}.export", comparison.task.name
     cells = comparison.cells or cells_for(comparison.task)
     st.download_button("Metrics (CSV)", metrics_csv(comparison.rows()), file_name=f"{task}-metrics.csv",
