@@ -4,10 +4,11 @@ import sys
 
 from bench.cli import main
 
-try:
-    code = main()
-    sys.stdout.flush()
-except BrokenPipeError:  # output piped into `head` and the like: stop quietly
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    code = 1
-raise SystemExit(code)
+if __name__ == "__main__":  # not when a Dask worker process re-imports the main module
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # output piped into `head` and the like: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    raise SystemExit(code)

@@ -42,14 +42,45 @@ def _table(header: list[str], rows: list[list[str]], numeric: range | slice) -> 
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
+def _short(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def varying(dicts: list[dict]) -> list[str]:
+    """The keys whose values differ between the dicts (a key missing from some counts as differing)."""
+    keys = list(dict.fromkeys(k for d in dicts for k in d))
+    return [k for k in keys if len({repr(d.get(k)) for d in dicts}) > 1]
+
+
+def setting_labels(records: list[dict]) -> list[str]:
+    """Per record, the grid setting it ran under ("sigma=15"), when the records hold several; else ""."""
+    keys = varying([r.get("setting") or {} for r in records])
+    return [" ".join(f"{k}={_short((r.get('setting') or {}).get(k))}" for k in keys) for r in records]
+
+
+def method_labels(records: list[dict]) -> list[str]:
+    """Per record, the method key, with the parameters that vary between its records ("median size=5")."""
+    by_method: dict[str, list[dict]] = {}
+    for r in records:
+        by_method.setdefault(r["method"], []).append(r.get("params") or {})
+    keys = {m: varying(params) for m, params in by_method.items() if m != "degraded"}
+    labels = []
+    for r in records:
+        shown = keys.get(r["method"], [])
+        params = r.get("params") or {}
+        labels.append(" ".join([r["method"], *(f"{k}={_short(params.get(k))}" for k in shown)]))
+    return labels
+
+
 def markdown(records: list[dict], metrics: list[Metric]) -> str:
-    """One row per record; a "note" column holds the error message of a method that failed."""
+    """One row per record; a "note" column holds the error message of a method that failed. With a grid, the
+    image column names the setting and the method column the swept parameters."""
     with_errors = any("error" in r for r in records)
     header = ["image", "method", *(m.title for m in metrics), "seconds"]
     rows = []
-    for r in records:
-        row = [_cell(r["image"]), _cell(r["method"]), *(_cell(r.get(m.name), m) for m in metrics),
-               _cell(r["seconds"])]
+    for r, setting, method in zip(records, setting_labels(records), method_labels(records)):
+        image = f"{r['image']} · {setting}" if setting else r["image"]
+        row = [_cell(image), _cell(method), *(_cell(r.get(m.name), m) for m in metrics), _cell(r["seconds"])]
         if with_errors:
             row.append(_cell(r.get("error", "")))
         rows.append(row)
@@ -58,16 +89,28 @@ def markdown(records: list[dict], metrics: list[Metric]) -> str:
     return _table(header, rows, numeric=slice(2, 3 + len(metrics)))
 
 
+def groups(records: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    """The records by (method label, setting label), in order of first appearance."""
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for r, setting, method in zip(records, setting_labels(records), method_labels(records)):
+        grouped.setdefault((method, setting), []).append(r)
+    return grouped
+
+
 def summary(records: list[dict], metrics: list[Metric]) -> str:
-    """Per method, the mean of each metric and of the run time over the images it succeeded on."""
-    methods = list(dict.fromkeys(r["method"] for r in records))
-    header = ["method", "images", *(f"mean {m.title}" for m in metrics), "mean seconds"]
+    """Per method (and setting, with a grid), the mean of each metric and of the run time over the images it
+    succeeded on."""
+    grouped = groups(records)
+    with_setting = any(setting for _, setting in grouped)
+    header = ["method", *(["setting"] if with_setting else []), "images", *(f"mean {m.title}" for m in metrics),
+              "mean seconds"]
     rows = []
-    for key in methods:
-        ok = [r for r in records if r["method"] == key and "error" not in r]
+    for (method, setting), members in grouped.items():
+        ok = [r for r in members if "error" not in r]
         means = [_mean([r.get(m.name) for r in ok]) for m in metrics] + [_mean([r["seconds"] for r in ok])]
-        rows.append([_cell(key), str(len(ok)), *(_cell(v, m) for v, m in zip(means, (*metrics, None)))])
-    return _table(header, rows, numeric=slice(1, None))
+        rows.append([_cell(method), *([_cell(setting)] if with_setting else []), str(len(ok)),
+                     *(_cell(v, m) for v, m in zip(means, (*metrics, None)))])
+    return _table(header, rows, numeric=slice(2 if with_setting else 1, None))
 
 
 def _mean(values: list) -> float | None:

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from bench.cases import Case, Degradation, ImageSetup
+from bench.cases import Case, Degradation, ImageSetup, listable
 from core.panorama import camera_views
 from core.registration.synthetic import KINDS, make_pair
 from core.registry import REGISTER, STITCH
@@ -23,10 +23,11 @@ def _register_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("known transform")
     group.add_argument("--transform", choices=KINDS, default="homography",
                        help="homography, affine or deformable (default: homography)")
-    group.add_argument("--strength", type=float, default=1.0,
+    group.add_argument("--strength", type=listable(float), default=1.0,
                        help="1 = moderate: 10° rotation, 8 %% zoom, 3 %% shift and a slight tilt; deformable: a "
                             "smooth field peaking at 1.5 %% of the longer side (default: 1)")
-    group.add_argument("--seed", type=int, default=0, help="picks the transform's signs and field (default: 0)")
+    group.add_argument("--seed", type=listable(int), default=0,
+                       help="picks the transform's signs and field (default: 0)")
 
 
 def _register_degradation(args: argparse.Namespace) -> Degradation:
@@ -43,11 +44,12 @@ def _register_degradation(args: argparse.Namespace) -> Degradation:
 
 def _stitch_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("synthetic views")
-    group.add_argument("--views", type=int, default=3, help="number of views, 2-6 (default: 3)")
-    group.add_argument("--overlap", type=float, default=0.5, help="overlap of neighbouring views (default: 0.5)")
-    group.add_argument("--wobble", type=float, default=1.0,
+    group.add_argument("--views", type=listable(int), default=3, help="number of views, 2-6 (default: 3)")
+    group.add_argument("--overlap", type=listable(float), default=0.5,
+                       help="overlap of neighbouring views (default: 0.5)")
+    group.add_argument("--wobble", type=listable(float), default=1.0,
                        help="random pitch/roll of each view, in degrees (default: 1)")
-    group.add_argument("--seed", type=int, default=0, help="picks the wobble (default: 0)")
+    group.add_argument("--seed", type=listable(int), default=0, help="picks the wobble (default: 0)")
 
 
 def _stitch_degradation(args: argparse.Namespace) -> Degradation:
@@ -67,6 +69,8 @@ def _stitch_degradation(args: argparse.Namespace) -> Degradation:
 
 
 REGISTER_SETUP = ImageSetup(REGISTER, "warp each image with a known transform, register it back, and measure the "
-                                      "error in pixels against the truth", _register_arguments, _register_degradation)
+                                      "error in pixels against the truth", _register_arguments, _register_degradation,
+                            grid=("strength", "seed"))
 STITCH_SETUP = ImageSetup(STITCH, "cut each image into overlapping views of a turning camera, stitch them, and "
-                                  "measure the panorama against the image", _stitch_arguments, _stitch_degradation)
+                                  "measure the panorama against the image", _stitch_arguments, _stitch_degradation,
+                            grid=("views", "overlap", "wobble", "seed"))

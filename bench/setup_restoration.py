@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.cases import Case, Degradation, ImageSetup
+from bench.cases import Case, Degradation, ImageSetup, listable
 from core.degrade import add_noise, degrade, make_kernel
 from core.masks import MASK_KINDS, apply_mask, check_mask, fit_mask, generate_mask, read_mask
 from core.registry import DEBLUR, DENOISE, INPAINT
@@ -29,13 +29,13 @@ def _nonnegative(name: str, value: float) -> float:
 def _denoise_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("noise")
     group.add_argument("--noise", choices=NOISES, default="gaussian", help="noise model (default: gaussian)")
-    group.add_argument("--sigma", type=float, default=25.0,
+    group.add_argument("--sigma", type=listable(float), default=25.0,
                        help="gaussian/speckle: standard deviation on the 0-255 scale (default: 25)")
-    group.add_argument("--amount", type=float, default=0.05,
+    group.add_argument("--amount", type=listable(float), default=0.05,
                        help="salt_pepper: fraction of pixels replaced (default: 0.05)")
-    group.add_argument("--peak", type=float, default=30.0,
+    group.add_argument("--peak", type=listable(float), default=30.0,
                        help="poisson: photons at full white; lower is noisier (default: 30)")
-    group.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    group.add_argument("--seed", type=listable(int), default=0, help="noise seed (default: 0)")
 
 
 def _denoise_degradation(args: argparse.Namespace) -> Degradation:
@@ -65,13 +65,13 @@ def _denoise_degradation(args: argparse.Namespace) -> Degradation:
 def _deblur_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("blur and noise")
     group.add_argument("--blur", choices=BLURS, default="gaussian", help="blur kernel (default: gaussian)")
-    group.add_argument("--size", type=float, default=2.0,
+    group.add_argument("--size", type=listable(float), default=2.0,
                        help="gaussian: sigma in px; motion: length in px; disk: radius in px (default: 2)")
-    group.add_argument("--angle", type=float, default=0.0,
+    group.add_argument("--angle", type=listable(float), default=0.0,
                        help="motion: direction in degrees, 0 = horizontal (default: 0)")
-    group.add_argument("--sigma", type=float, default=1.0,
+    group.add_argument("--sigma", type=listable(float), default=1.0,
                        help="added gaussian noise, standard deviation on the 0-255 scale (default: 1)")
-    group.add_argument("--seed", type=int, default=0, help="noise seed (default: 0)")
+    group.add_argument("--seed", type=listable(int), default=0, help="noise seed (default: 0)")
 
 
 def _deblur_degradation(args: argparse.Namespace) -> Degradation:
@@ -108,9 +108,9 @@ def _inpaint_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--mask-file", metavar="PATH",
                         help="a black-and-white mask image, white = missing, used for every image; resized "
                              "when only the scale differs from an image; gray pixels are thresholded at 50%%")
-    group.add_argument("--ratio", type=float, default=0.1,
+    group.add_argument("--ratio", type=listable(float), default=0.1,
                        help="generated masks: the share of missing pixels, between 0 and 1 (default: 0.1)")
-    group.add_argument("--seed", type=int, default=0, help="generated masks: the seed (default: 0)")
+    group.add_argument("--seed", type=listable(int), default=0, help="generated masks: the seed (default: 0)")
 
 
 def _inpaint_degradation(args: argparse.Namespace) -> Degradation:
@@ -151,9 +151,10 @@ def _inpaint_degradation(args: argparse.Namespace) -> Degradation:
 
 
 DENOISE_SETUP = ImageSetup(DENOISE, "add seeded noise, then compare denoisers", _denoise_arguments,
-                           _denoise_degradation)
+                           _denoise_degradation, grid=("sigma", "amount", "peak", "seed"))
 DEBLUR_SETUP = ImageSetup(DEBLUR, "blur with a known PSF and add noise, then compare deblurring methods (every "
-                                  "method receives the true PSF)", _deblur_arguments, _deblur_degradation)
+                                  "method receives the true PSF)", _deblur_arguments, _deblur_degradation,
+                          grid=("size", "angle", "sigma", "seed"))
 INPAINT_SETUP = ImageSetup(INPAINT, "mask pixels (a generated pattern or a mask file), then compare inpainting "
                                     "methods over the whole image and inside the mask",
-                           _inpaint_arguments, _inpaint_degradation)
+                           _inpaint_arguments, _inpaint_degradation, grid=("ratio", "seed"))

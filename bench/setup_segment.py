@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.cases import Case, Degradation, ImageSetup
-from bench.inputs import SAMPLE_PREFIX, expand, load
+from bench.inputs import SAMPLE_PREFIX, load, sources as image_sources
 from core.image import decode_image
 from core.registry import CLUSTER, SEGMENT, SUPERPIXELS, THRESHOLD
 from core.segmentation.synthetic import (SAMPLE_NAME, reference_for_sample, rect_from_mask, scribbles_from_mask,
@@ -157,7 +157,9 @@ def _case_maker(per_image: dict, auto: bool, settings: dict):
 
 
 def degradation(args: argparse.Namespace) -> Degradation:
-    sources = expand(args.images or [])
+    found = image_sources(args.images or [], recursive=getattr(args, "recursive", False))
+    sources = [source.name for source in found]
+    direct = {source.name: source.direct for source in found}
     count = len(sources)
     references = _per_image(args.reference, count, "--reference") if args.reference else [None] * count
     scribbles = _per_image(args.scribbles, count, "--scribbles")
@@ -170,14 +172,24 @@ def degradation(args: argparse.Namespace) -> Degradation:
             shape = reference.shape
         else:
             name = source[len(SAMPLE_PREFIX):] if source.startswith(SAMPLE_PREFIX) else None
-            full = load(source, color=False, max_side=0)
+            try:
+                full = load(source, color=False, max_side=0)
+            except ValueError:
+                if direct[source]:
+                    raise
+                continue  # unreadable, found in a folder: the image set lists it and skips it
             shape = full.shape[:2]
             reference = reference_for_sample(name, shape) if name else None
             if reference is None:
                 raise ValueError(f"{source}: no reference mask; give one per image with --reference "
                                  f"(or use {SAMPLE_PREFIX}{SAMPLE_NAME.replace(' ', '_')}).")
         if ref_path is not None and not source.startswith(SAMPLE_PREFIX):
-            image_shape = _source_shape(source)
+            try:
+                image_shape = _source_shape(source)
+            except ValueError:
+                if direct[source]:
+                    raise
+                continue
             if image_shape != shape:
                 raise ValueError(f"--reference {ref_path}: {shape[1]}×{shape[0]} does not match the image "
                                  f"{source} ({image_shape[1]}×{image_shape[0]}).")

@@ -1,0 +1,253 @@
+"""The run on Dask distributed: `--jobs N` starts a local cluster of N worker processes with one thread each;
+`--scheduler ADDRESS` uses a running cluster (`dask scheduler` / `dask worker`).
+
+One Dask task per (case, variant). Each case is made here and scattered once; its tasks take the scattered
+future, slow methods first (higher priority). A bounded window of cases is in flight, so memory stays flat on
+thousands of images. Inside the worker, BLAS, OpenMP, OpenCV and SimpleITK use one thread, and the method is
+timed there. A method that raises is recorded with its error (`bench.runner`); a worker that dies takes its
+running task and the cases scattered to it along: those are scattered again and their tasks resubmitted, up to
+`ATTEMPTS` times, after which the case is recorded as lost with its worker (a resumed run tries it again).
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+from urllib.parse import urlsplit
+
+from bench.cases import Case
+from bench.engine import CaseRef, Collector, execute, lost_record
+from bench.grid import Variant
+from core.registry import Task
+
+CONNECT_TIMEOUT = 5  # seconds: an unreachable scheduler is reported well within 10 s
+ATTEMPTS = 3  # tries of a case whose worker died
+NO_WORKER_LIMIT = 120  # seconds with no worker at all before the run gives up (a resumed run continues it)
+_threads_set_for = -1
+
+
+def limit_threads() -> None:
+    """One thread for BLAS/OpenMP (threadpoolctl), OpenCV and SimpleITK in this process; again whenever new
+    modules have been imported since (a method's first run imports its libraries)."""
+    global _threads_set_for
+    if len(sys.modules) == _threads_set_for:
+        return
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1)
+    if "cv2" in sys.modules:
+        sys.modules["cv2"].setNumThreads(1)
+    if "SimpleITK" in sys.modules:
+        sys.modules["SimpleITK"].ProcessObject.SetGlobalDefaultNumberOfThreads(1)
+    _threads_set_for = len(sys.modules)
+
+
+def run_unit(case: Case, task: Task, variant: Variant, repeat: int) -> tuple[dict | None, bool, list[str]]:
+    """The Dask task: one variant on one case, inside a worker."""
+    from distributed import get_worker
+
+    limit_threads()
+    return execute(case, task, variant, repeat, where=get_worker().address)
+
+
+def _probe() -> dict:
+    """Run on every worker before the work: the project imports there, and its threads are limited."""
+    limit_threads()
+    import threadpoolctl
+
+    return {"blas_threads": max((p["num_threads"] for p in threadpoolctl.threadpool_info()), default=1)}
+
+
+@dataclass
+class Cluster:
+    client: Any
+    local: Any = None  # the LocalCluster we started, if any
+    address: str = ""
+
+    @property
+    def workers(self) -> int:
+        return len(self.client.nthreads())
+
+    def close(self) -> None:
+        try:
+            self.client.close(timeout=10)
+        finally:
+            if self.local is not None:
+                self.local.close(timeout=10)
+
+
+def _check_reachable(address: str) -> None:
+    """A quick TCP connection first: a refused port or an unknown host is reported at once."""
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls"):
+        return
+    try:
+        port = parts.port or 8786
+        with socket.create_connection((parts.hostname or "", port), timeout=CONNECT_TIMEOUT):
+            pass
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"cannot reach the Dask scheduler at {address} ({getattr(exc, 'strerror', None) or exc}); "
+                         f"start one with `dask scheduler` and give its address, e.g. "
+                         f"--scheduler tcp://HOST:8786.") from None
+
+
+def connect(jobs: int | None, scheduler: str | None) -> Cluster:
+    """A client on a new local cluster (`jobs` processes, one thread each) or on the scheduler at `scheduler`.
+    Raises ValueError with a sentence when it cannot."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        _check_reachable(scheduler)
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except Exception as exc:  # a refused, silent or foreign service: distributed raises many kinds
+            raise ValueError(f"cannot connect to the Dask scheduler at {scheduler} ({type(exc).__name__}: "
+                             f"{str(exc)[:200]}); is a `dask scheduler` listening there?") from None
+        cluster = Cluster(client, None, scheduler)
+        try:
+            client.wait_for_workers(1, timeout=10)
+        except Exception:
+            cluster.close()
+            raise ValueError(f"the Dask scheduler at {scheduler} has no workers; start some with "
+                             f"`dask worker {scheduler} --nthreads 1` (see bench/README.md).") from None
+    else:
+        if jobs < 1:
+            raise ValueError(f"--jobs must be at least 1, not {jobs}.")
+        local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                             silence_logs=logging.ERROR)
+        cluster = Cluster(Client(local, set_as_default=False), local, local.scheduler_address)
+    try:
+        cluster.client.run(_probe)
+    except Exception as exc:
+        cluster.close()
+        raise ValueError(f"the Dask workers cannot run the bench ({type(exc).__name__}: {str(exc)[:200]}); start "
+                         f"`dask worker` with this project on its PYTHONPATH and the same packages "
+                         f"(see bench/README.md).") from None
+    return cluster
+
+
+@dataclass
+class _Open:
+    """A case in flight: its data on the cluster and its tasks not yet finished (slot -> (future, tries))."""
+
+    ref: CaseRef
+    case: Case
+    data: Any
+    pending: dict[int, tuple[Any, int]] = field(default_factory=dict)
+
+
+def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collector, repeats: dict[str, int],
+        *, window: int | None = None) -> None:
+    """Every case on the cluster; records reach `collector` as they finish."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    client = cluster.client
+    window = window or max(4, 4 * cluster.workers)
+    token = uuid.uuid4().hex[:8]
+    cases = iter(refs)
+    open_cases: dict[int, _Open] = {}
+    owner: dict[str, tuple[int, int]] = {}
+    done = as_completed([], loop=client.loop, with_results=True, raise_errors=False)
+
+    def submit(item: _Open, slot: int, tries: int) -> None:
+        variant = collector.runs[slot]
+        future = client.submit(run_unit, item.data, task, variant, repeats.get(variant.key, 1), pure=False,
+                               key=f"bench-{variant.key}-{token}-{item.ref.index}-{slot}-{tries}",
+                               priority=1 if variant.slow else 0)
+        item.pending[slot] = (future, tries)
+        owner[future.key] = (item.ref.index, slot)
+        done.add(future)
+
+    def start(batch: list[tuple[CaseRef, Case, list[int]]]) -> None:
+        futures = client.scatter([case for _, case, _ in batch], hash=False)
+        for (ref, case, todo), data in zip(batch, futures):
+            item = open_cases[ref.index] = _Open(ref, case, data)
+            for slot in sorted(todo, key=lambda s: not collector.runs[s].slow):  # slow methods first
+                submit(item, slot, 1)
+
+    def refill() -> None:
+        batch = []
+        while len(open_cases) + len(batch) < window:
+            ref = next(cases, None)
+            if ref is None:
+                break
+            if ref.digest is not None and not collector.missing(ref.index, ref.digest, ref.settings):
+                continue
+            case = ref.make()
+            todo = collector.missing(ref.index, case.digest, case.settings)
+            if todo:
+                batch.append((ref, case, todo))
+        if batch:
+            start(batch)
+
+    def finished(item: _Open, slot: int, record: dict | None, crashed: bool, messages=()) -> None:
+        item.pending.pop(slot, None)
+        collector.add(item.ref.index, slot, record, crashed, messages)
+        if not item.pending:
+            del open_cases[item.ref.index]
+
+    def retry(item: _Open, slot: int, tries: int, why: str) -> None:
+        if tries >= ATTEMPTS:
+            finished(item, slot, lost_record(item.case, task, collector.runs[slot], why), True)
+            return
+        if item.data.status != "finished":  # its data went down with the worker: send it again
+            item.data = client.scatter(item.case, hash=False)
+        submit(item, slot, tries + 1)
+
+    refill()
+    watch = _Watch(cluster)
+    while open_cases:
+        batch = done.next_batch(block=False) if done.has_ready() else []
+        if not batch:
+            watch.idle()
+            time.sleep(0.002)
+            continue
+        watch.busy()
+        for future, result in batch:
+            index, slot = owner.pop(future.key)
+            item = open_cases.get(index)
+            if item is None or item.pending.get(slot, (None,))[0] is not future:
+                continue
+            tries = item.pending[slot][1]
+            if future.status == "finished":
+                finished(item, slot, *result)
+            elif future.status == "cancelled":
+                retry(item, slot, tries, "its data was lost when the worker holding it died")
+            else:
+                error = future.exception()
+                if isinstance(error, KilledWorker):
+                    finished(item, slot, lost_record(item.case, task, collector.runs[slot],
+                                                     f"it was running when {ATTEMPTS} workers died"), True)
+                else:  # it could not even start there (e.g. a module the worker cannot import)
+                    record = lost_record(item.case, task, collector.runs[slot], "")
+                    record["error"] = f"internal error on the worker: {type(error).__name__}: {error}"
+                    finished(item, slot, record, True)
+        refill()
+
+
+class _Watch:
+    """Gives up when the cluster has had no worker for `NO_WORKER_LIMIT` seconds (checked every 5 s idle)."""
+
+    def __init__(self, cluster: Cluster):
+        self.cluster, self.checked, self.empty_since = cluster, time.monotonic(), None
+
+    def busy(self) -> None:
+        self.checked, self.empty_since = time.monotonic(), None
+
+    def idle(self) -> None:
+        now = time.monotonic()
+        if now - self.checked < 5:
+            return
+        self.checked = now
+        if self.cluster.workers:
+            self.empty_since = None
+            return
+        self.empty_since = self.empty_since or now
+        if now - self.empty_since > NO_WORKER_LIMIT:
+            raise RuntimeError(f"the Dask cluster has had no worker for {NO_WORKER_LIMIT} s; the records so far "
+                               f"are saved: start workers and rerun with --resume.")
