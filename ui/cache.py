@@ -25,6 +25,30 @@ from typing import Any, Callable
 import numpy as np
 
 CACHES: list["BoundedCache"] = []
+TRIM_EVERY = 32 * 2 ** 20  # after this many bytes evicted, ask the C allocator to hand free memory back
+
+
+def _libc():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): nothing to trim
+        return None
+
+
+_LIBC = _libc()
+_evicted = 0
+
+
+def _evicted_bytes(count: int) -> None:
+    """Evicted arrays go back to the allocator, which keeps much of it; `malloc_trim` returns it to the OS, so
+    the server's RSS comes down when caches shrink (glibc only)."""
+    global _evicted
+    _evicted += count
+    if _evicted >= TRIM_EVERY and _LIBC is not None:
+        _evicted = 0
+        _LIBC.malloc_trim(0)
 
 
 def approx_bytes(value: Any, _depth: int = 0) -> int:
@@ -99,6 +123,7 @@ class BoundedCache:
                 break
             del self._entries[key]
             self.bytes -= size
+            _evicted_bytes(size)
 
     def get(self, key, compute: Callable[[], Any]) -> Any:
         while True:
@@ -132,6 +157,7 @@ class BoundedCache:
                 while self.bytes > self.max_bytes:
                     _, (_, dropped, _) = self._entries.popitem(last=False)
                     self.bytes -= dropped
+                    _evicted_bytes(dropped)
         return value
 
 

@@ -24,12 +24,12 @@ class Degraded:
     sigma: float | None = None  # the Gaussian noise σ (0–255) when it is known, for σ-aware references
 
 
-@bounded(max_mb=64)
+@bounded(max_mb=32)
 def _noisy(image_digest: str, model: str, level: float, seed: int, _image: np.ndarray) -> np.ndarray:
     return add_noise(_image, model=model, level=level, seed=seed)
 
 
-@bounded(max_mb=48)
+@bounded(max_mb=32)
 def _blurred(image_digest: str, kernel_digest: str, boundary: str, _image, _kernel) -> np.ndarray:
     return convolve(_image, _kernel, boundary=boundary)
 

@@ -21,7 +21,7 @@ class ImageChoice:
     notices: tuple[str, ...] = ()
 
 
-@bounded(max_mb=64)
+@bounded(max_mb=32)
 def _decoded(data_digest: str, max_side: int, _data: bytes) -> tuple[np.ndarray | None, dict, str | None]:
     try:
         image, info = decode_image(_data, max_side=max_side)

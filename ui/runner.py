@@ -43,7 +43,7 @@ def params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
-@bounded(max_mb=256)
+@bounded(max_mb=128)
 def _cached_run(task: str, key: str, params_json: str, input_digest: str, truth_key: str,
                 _method: Method, _inputs: tuple, _truth, _progress):
     """Returns (output, seconds, error, scores); the scores are cached with the result."""
