@@ -19,13 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+import numpy as np
+
 from bench.cases import Case
 from bench.engine import CaseRef, Collector, execute, lost_record
 from bench.grid import Variant
 from core.registry import Task
 
-CONNECT_TIMEOUT = 5  # seconds: an unreachable scheduler is reported well within 10 s
+CONNECT_TIMEOUT = 4  # seconds: an unreachable scheduler is reported well within 10 s
 ATTEMPTS = 3  # tries of a case whose worker died
+INLINE_BYTES = 64 * 1024  # smaller cases travel inside their tasks; larger ones are scattered once
 NO_WORKER_LIMIT = 120  # seconds with no worker at all before the run gives up (a resumed run continues it)
 _threads_set_for = -1
 
@@ -95,6 +98,29 @@ def _check_reachable(address: str) -> None:
                          f"--scheduler tcp://HOST:8786.") from None
 
 
+def _check_scheduler(address: str) -> None:
+    """Ask the service at `address` who it is, within `CONNECT_TIMEOUT` (a listener that never answers, or one
+    that is not a Dask scheduler, would otherwise keep the client waiting)."""
+    import asyncio
+
+    from distributed.core import rpc
+
+    async def identity() -> dict:
+        async with rpc(address, timeout=CONNECT_TIMEOUT) as remote:
+            return await remote.identity()
+
+    try:
+        answer = asyncio.run(asyncio.wait_for(identity(), CONNECT_TIMEOUT))
+    except Exception as exc:  # a refused, silent or foreign service: distributed raises many kinds
+        why = f"no answer within {CONNECT_TIMEOUT} s" if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) \
+            else f"it did not answer as a Dask scheduler does: {type(exc).__name__}: {str(exc)[:120]}"
+        raise ValueError(f"cannot connect to the Dask scheduler at {address} ({why}); is a `dask scheduler` "
+                         f"listening there?") from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        raise ValueError(f"the service at {address} is not a Dask scheduler; give the address that "
+                         f"`dask scheduler` prints (tcp://HOST:8786).")
+
+
 def connect(jobs: int | None, scheduler: str | None) -> Cluster:
     """A client on a new local cluster (`jobs` processes, one thread each) or on the scheduler at `scheduler`.
     Raises ValueError with a sentence when it cannot."""
@@ -102,6 +128,7 @@ def connect(jobs: int | None, scheduler: str | None) -> Cluster:
 
     if scheduler:
         _check_reachable(scheduler)
+        _check_scheduler(scheduler)
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except Exception as exc:  # a refused, silent or foreign service: distributed raises many kinds
@@ -118,7 +145,7 @@ def connect(jobs: int | None, scheduler: str | None) -> Cluster:
         if jobs < 1:
             raise ValueError(f"--jobs must be at least 1, not {jobs}.")
         local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                             silence_logs=logging.ERROR)
+                             silence_logs=logging.CRITICAL)  # we say what we do about a lost worker
         cluster = Cluster(Client(local, set_as_default=False), local, local.scheduler_address)
     try:
         cluster.client.run(_probe)
@@ -128,6 +155,13 @@ def connect(jobs: int | None, scheduler: str | None) -> Cluster:
                          f"`dask worker` with this project on its PYTHONPATH and the same packages "
                          f"(see bench/README.md).") from None
     return cluster
+
+
+def _nbytes(case: Case) -> int:
+    """The bytes of a case's arrays (inputs and truth), lists of arrays included."""
+    values = [*case.inputs.values(), case.truth]
+    flat = [v for value in values for v in (value if isinstance(value, (list, tuple)) else [value])]
+    return sum(v.nbytes for v in flat if isinstance(v, np.ndarray))
 
 
 @dataclass
@@ -147,12 +181,12 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
     from distributed.scheduler import KilledWorker
 
     client = cluster.client
-    window = window or max(4, 4 * cluster.workers)
+    window = window or max(8, 64 * cluster.workers)
     token = uuid.uuid4().hex[:8]
     cases = iter(refs)
     open_cases: dict[int, _Open] = {}
     owner: dict[str, tuple[int, int]] = {}
-    done = as_completed([], loop=client.loop, with_results=True, raise_errors=False)
+    done = as_completed([], loop=client.loop)
 
     def submit(item: _Open, slot: int, tries: int) -> None:
         variant = collector.runs[slot]
@@ -164,13 +198,17 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
         done.add(future)
 
     def start(batch: list[tuple[CaseRef, Case, list[int]]]) -> None:
-        futures = client.scatter([case for _, case, _ in batch], hash=False)
-        for (ref, case, todo), data in zip(batch, futures):
+        large = [case for _, case, _ in batch if _nbytes(case) >= INLINE_BYTES]
+        scattered = iter(client.scatter(large, hash=False) if large else [])
+        for ref, case, todo in batch:  # a small case travels inside its tasks: one message less each
+            data = next(scattered) if _nbytes(case) >= INLINE_BYTES else case
             item = open_cases[ref.index] = _Open(ref, case, data)
             for slot in sorted(todo, key=lambda s: not collector.runs[s].slow):  # slow methods first
                 submit(item, slot, 1)
 
     def refill() -> None:
+        if len(open_cases) > window // 2:  # refill in batches: one scatter for several cases
+            return
         batch = []
         while len(open_cases) + len(batch) < window:
             ref = next(cases, None)
@@ -195,7 +233,10 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
         if tries >= ATTEMPTS:
             finished(item, slot, lost_record(item.case, task, collector.runs[slot], why), True)
             return
-        if item.data.status != "finished":  # its data went down with the worker: send it again
+        variant = collector.runs[slot]
+        collector.progress.message(f"{item.case.name} · {variant.key}: {why}; trying it again "
+                                   f"(try {tries + 1} of {ATTEMPTS}).")
+        if item.data is not item.case and item.data.status != "finished":  # lost with its worker: send again
             item.data = client.scatter(item.case, hash=False)
         submit(item, slot, tries + 1)
 
@@ -208,15 +249,17 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
             time.sleep(0.002)
             continue
         watch.busy()
-        for future, result in batch:
+        ready = [f for f in batch if f.status == "finished"]
+        results = dict(zip((f.key for f in ready), client.gather(ready, errors="skip"))) if ready else {}
+        for future in batch:
             index, slot = owner.pop(future.key)
             item = open_cases.get(index)
             if item is None or item.pending.get(slot, (None,))[0] is not future:
                 continue
             tries = item.pending[slot][1]
-            if future.status == "finished":
-                finished(item, slot, *result)
-            elif future.status == "cancelled":
+            if future.key in results:
+                finished(item, slot, *results[future.key])
+            elif future.status in ("cancelled", "finished", "lost"):  # finished: its data was lost just after
                 retry(item, slot, tries, "its data was lost when the worker holding it died")
             else:
                 error = future.exception()
