@@ -127,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         listed = "; ".join(f"{name} ({why})" for name, why in plan.skipped[:20])
         more = f"; and {len(plan.skipped) - 20} more" if len(plan.skipped) > 20 else ""
         _note(task)(f"skipped {len(plan.skipped)} unreadable image(s) found in folders: {listed}{more}.")
+    for warning in getattr(cluster, "warnings", []):
+        _note(task)(f"warning: {warning}")
     progress = Progress(plan.count * len(plan.runs), quiet=args.quiet)
     collector = Collector(task, plan.runs, progress, journal)
     code = 0

@@ -11,6 +11,7 @@ running task and the cases scattered to it along: those are scattered again and 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import sys
 import time
@@ -29,6 +30,11 @@ from core.registry import Task
 CONNECT_TIMEOUT = 4  # seconds: an unreachable scheduler is reported well within 10 s
 ATTEMPTS = 3  # tries of a case whose worker died
 INLINE_BYTES = 64 * 1024  # smaller cases travel inside their tasks; larger ones are scattered once
+WINDOW_BYTES = 1 << 30  # cases in flight: at most 64 per worker, and about this many bytes of their arrays
+# dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in its workers, which turns off glibc's adaptive mmap threshold:
+# every large temporary array is then mapped and unmapped, and numpy-heavy methods (TV, MAP) run 1.5-3x slower
+# than in a plain process. The local cluster starts its workers without it.
+TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 NO_WORKER_LIMIT = 120  # seconds with no worker at all before the run gives up (a resumed run continues it)
 _threads_set_for = -1
 
@@ -62,7 +68,13 @@ def _probe() -> dict:
     limit_threads()
     import threadpoolctl
 
-    return {"blas_threads": max((p["num_threads"] for p in threadpoolctl.threadpool_info()), default=1)}
+    return {"blas_threads": max((p["num_threads"] for p in threadpoolctl.threadpool_info()), default=1),
+            "malloc_trim": os.environ.get("MALLOC_TRIM_THRESHOLD_")}
+
+
+def _scheduler_probe(dask_scheduler=None) -> bool:
+    """Run on the scheduler: it can import the project."""
+    return True
 
 
 @dataclass
@@ -70,6 +82,7 @@ class Cluster:
     client: Any
     local: Any = None  # the LocalCluster we started, if any
     address: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def workers(self) -> int:
@@ -144,16 +157,32 @@ def connect(jobs: int | None, scheduler: str | None) -> Cluster:
     else:
         if jobs < 1:
             raise ValueError(f"--jobs must be at least 1, not {jobs}.")
-        local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
-                             silence_logs=logging.CRITICAL)  # we say what we do about a lost worker
+        import dask
+
+        with dask.config.set({TRIM_KEY: None}):  # the workers' allocator as in a plain process (see TRIM_KEY)
+            local = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, dashboard_address=None,
+                                 silence_logs=logging.CRITICAL)  # we say what we do about a lost worker
         cluster = Cluster(Client(local, set_as_default=False), local, local.scheduler_address)
+    try:  # the scheduler unpickles every task: it needs the project too
+        cluster.client.run_on_scheduler(_scheduler_probe)
+    except Exception as exc:
+        cluster.close()
+        raise ValueError(f"the Dask scheduler cannot read the bench's tasks ({type(exc).__name__}: "
+                         f"{str(exc)[:200]}); start `dask scheduler` with this project on its PYTHONPATH and the "
+                         f"same packages (see bench/README.md).") from None
     try:
-        cluster.client.run(_probe)
+        probes = cluster.client.run(_probe)
     except Exception as exc:
         cluster.close()
         raise ValueError(f"the Dask workers cannot run the bench ({type(exc).__name__}: {str(exc)[:200]}); start "
                          f"`dask worker` with this project on its PYTHONPATH and the same packages "
                          f"(see bench/README.md).") from None
+    trimmed = sorted(address for address, probe in probes.items() if probe.get("malloc_trim"))
+    if trimmed:
+        cluster.warnings.append(
+            f"{len(trimmed)} of the {len(probes)} Dask workers run with MALLOC_TRIM_THRESHOLD_ set (dask's default "
+            f"for `dask worker`), which makes allocation-heavy methods 1.5-3x slower than in a plain process: their "
+            f"seconds are not comparable with a serial run's. See bench/README.md to start workers without it.")
     return cluster
 
 
@@ -171,6 +200,7 @@ class _Open:
     ref: CaseRef
     case: Case
     data: Any
+    nbytes: int
     pending: dict[int, tuple[Any, int]] = field(default_factory=dict)
 
 
@@ -202,15 +232,15 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
         scattered = iter(client.scatter(large, hash=False) if large else [])
         for ref, case, todo in batch:  # a small case travels inside its tasks: one message less each
             data = next(scattered) if _nbytes(case) >= INLINE_BYTES else case
-            item = open_cases[ref.index] = _Open(ref, case, data)
+            item = open_cases[ref.index] = _Open(ref, case, data, _nbytes(case))
             for slot in sorted(todo, key=lambda s: not collector.runs[s].slow):  # slow methods first
                 submit(item, slot, 1)
 
     def refill() -> None:
         if len(open_cases) > window // 2:  # refill in batches: one scatter for several cases
             return
-        batch = []
-        while len(open_cases) + len(batch) < window:
+        batch, held = [], sum(item.nbytes for item in open_cases.values())
+        while len(open_cases) + len(batch) < window and (held < WINDOW_BYTES or not open_cases and not batch):
             ref = next(cases, None)
             if ref is None:
                 break
@@ -220,6 +250,7 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
             todo = collector.missing(ref.index, case.digest, case.settings)
             if todo:
                 batch.append((ref, case, todo))
+                held += _nbytes(case)
         if batch:
             start(batch)
 
@@ -250,7 +281,8 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
             continue
         watch.busy()
         ready = [f for f in batch if f.status == "finished"]
-        results = dict(zip((f.key for f in ready), client.gather(ready, errors="skip"))) if ready else {}
+        gathered = client.gather({f.key: f for f in ready}, errors="skip") if ready else {}
+        results = {key: value for key, value in gathered.items() if value is not None}  # None: lost meanwhile
         for future in batch:
             index, slot = owner.pop(future.key)
             item = open_cases.get(index)
