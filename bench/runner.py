@@ -6,6 +6,9 @@ ValueError (a user-level refusal, e.g. "needs a colour image") gets a record wit
 goes on; one whose input is missing (no rectangle for GrabCut) gets a "skipped: ..." record. Any other exception
 is a bug in the method: it is recorded the same way, its traceback goes to `log`, and it is counted in
 `BenchResult.crashes`.
+
+`run_method` and `baseline_record` are what the command line's engine (`bench.engine`, here or inside a Dask
+worker) runs for each case; `run` is the plain loop over them, for callers that need no journal or cluster.
 """
 from __future__ import annotations
 
