@@ -53,8 +53,12 @@ def varying(dicts: list[dict]) -> list[str]:
 
 
 def setting_labels(records: list[dict]) -> list[str]:
-    """Per record, the grid setting it ran under ("sigma=15"), when the records hold several; else ""."""
-    keys = varying([r.get("setting") or {} for r in records])
+    """Per record, the grid setting it ran under ("sigma=15"), when an image ran under several; else "". (An
+    example's seed is part of the case, not a setting: it never varies within one image.)"""
+    by_image: dict[str, list[dict]] = {}
+    for r in records:
+        by_image.setdefault(r["image"], []).append(r.get("setting") or {})
+    keys = list(dict.fromkeys(k for settings in by_image.values() for k in varying(settings)))
     return [" ".join(f"{k}={_short((r.get('setting') or {}).get(k))}" for k in keys) for r in records]
 
 
