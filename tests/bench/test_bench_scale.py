@@ -180,3 +180,10 @@ def test_an_unreachable_scheduler_is_a_clear_message_within_10_s(capsys):
         code, _, err = run_cli(capsys, "denoise", "--images", "sample:camera", *QUICK, "--scheduler", address)
     usage_error(code, err, "cannot connect to the Dask scheduler")
     assert time.monotonic() - start < 10
+
+
+def test_examples_are_averaged_together_not_taken_for_a_grid(capsys):
+    code, out, err = run_cli(capsys, "denoise", "--example", "2", "--methods", "gaussian", "--repeat", "1", "-q")
+    assert code == 0, err
+    assert "| example:0 | gaussian |" in out and "example=" not in out
+    assert "| gaussian | 2 |" in out  # one mean over both examples
