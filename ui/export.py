@@ -70,6 +70,27 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
+def bench_command(comparison) -> str:
+    """The `python -m bench` command that runs this comparison's methods, with their settings, at scale: on a
+    folder of images when the task has an image setup, else on seeded examples; on a Dask cluster, resumable."""
+    import json
+    import shlex
+
+    from bench.setups import SETUPS
+
+    task = comparison.task.name
+    changed = {r.method.key: {k: v for k, v in r.params.items() if r.method.param(k).default != v}
+               for r in comparison.ok}
+    parts = ["python -m bench", task,
+             "--images YOUR_FOLDER --recursive" if task in SETUPS else "--example 100",
+             "--methods " + ",".join(m.key for m in comparison.methods)]
+    changed = {k: v for k, v in changed.items() if v}
+    if changed:
+        parts.append("--params " + shlex.quote(json.dumps(changed, default=str)))
+    parts += ["--jobs 2", "--out run.jsonl --resume", "--report report.html"]
+    return " ".join(parts)
+
+
 def metrics_csv(rows: list[dict]) -> bytes:
     buffer = io.StringIO()
     pd.DataFrame(rows).to_csv(buffer, index=False)
@@ -99,3 +120,6 @@ def export_panel(comparison) -> None:
     st.code(snippet(comparison, chosen), language="python")
     st.caption("Run it from the repository root: it rebuilds the input with `core`, runs the method and prints the "
                "same scores as the page.")
+    st.markdown("**At scale**: the same methods and settings on many images (or seeded examples), on a Dask "
+                "cluster, resumable, with an HTML report (see `bench/README.md` for the degradation options):")
+    st.code(bench_command(comparison), language="bash")

@@ -88,3 +88,18 @@ def test_tensorflow_is_not_imported():
 
     assert not imports_tensorflow(PAGE, SMALL)
     assert not imports_tensorflow("pages/deblurring.py", {"db.max_side": "128"})
+
+
+def test_export_links_to_the_bench_command_that_runs_the_comparison_at_scale():
+    at = open_page(PAGE, SMALL)
+    at.selectbox(key="denoise.median.size").set_value(7).run()
+    open_tab(at, "dn.tab", "Export")
+    command = next(c.value for c in at.code if c.value.startswith("python -m bench denoise"))
+    assert "--methods median,tv_chambolle,nlm_cv,bayes_shrink" in command and '"median": {"size": 7}' in command
+    assert "--jobs 2" in command and "--resume" in command
+    import shlex
+
+    from bench.cli import build_parser
+
+    args = build_parser().parse_args(shlex.split(command)[3:])  # a valid command line for the bench
+    assert args.task_spec.name == "denoise" and args.jobs == 2
