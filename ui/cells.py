@@ -294,9 +294,9 @@ def keypoint_caption(result: RunResult, comparison) -> str:
     return text
 
 
-BOX_CELLS = Cells(caption=detection_caption, details=None, per_row=3,
+BOX_CELLS = Cells(caption=detection_caption, details=None, per_row=3, zoom=False,
                   targets=lambda c: {"count": float(len(c.truth))} if c.truth is not None else {})
-KEYPOINT_CELLS = Cells(caption=keypoint_caption, details=None, per_row=3)
+KEYPOINT_CELLS = Cells(caption=keypoint_caption, details=None, per_row=3, zoom=False)
 PLAIN_CELLS = Cells(zoom=False)
 
 

@@ -15,7 +15,7 @@ def test_defaults_show_four_detectors_with_counts_and_charts():
     assert not at.exception, at.exception
     assert not errors(at), errors(at)
     assert len(counts(at)) == 4 and all(c > 0 for c in counts(at))
-    assert len(at.get("plotly_chart")) == 2  # counts & times, and the synced zoom; other tabs run when opened
+    assert len(at.get("plotly_chart")) == 1  # counts & times (Compare); the other tabs run only when opened
     assert len(open_tab(at, "kp.tab", "Harris probe").get("plotly_chart")) == 1  # the eigenvalue scatter
     assert len(open_tab(at, "kp.tab", "Repeatability").get("plotly_chart")) == 1
     table = open_tab(at, "kp.tab", "Sub-pixel accuracy").dataframe[0].value  # refinement beats blob centroids

@@ -21,7 +21,7 @@ def test_defaults_recover_a_known_homography():
     values = errors_px(at)
     assert len(values) == 5  # before + SIFT, ORB, AKAZE, ECC
     assert values[0] > 5 and values[1] < 1.0  # SIFT + RANSAC within a pixel
-    assert {c.key for c in at.get("plotly_chart")} == {"rg.compare.bars", "rg.zoom"}  # Compare (errors & times)
+    assert {c.key for c in at.get("plotly_chart")} == {"rg.compare.bars"}  # Compare: errors & times
     assert not open_tab(at, "rg.tab", "Overlay").get("plotly_chart")  # the other tabs run only when opened
     assert any("inliers" in m.value for m in open_tab(at, "rg.tab", "Matches").markdown)
     assert len(open_tab(at, "rg.tab", "Deformation").get("plotly_chart")) == 2  # estimated and true grids

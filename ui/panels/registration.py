@@ -103,7 +103,7 @@ def _caption(result: RunResult, comparison) -> str:
     return " · ".join(parts)
 
 
-REGISTRATION_CELLS = Cells(caption=_caption, leading=_before, details=None)
+REGISTRATION_CELLS = Cells(caption=_caption, leading=_before, details=None, zoom=False)  # Overlay compares
 
 
 def overlay_panel(comparison) -> None:

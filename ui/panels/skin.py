@@ -38,7 +38,7 @@ def _skin_png(result, comparison) -> bytes:
 
 
 SKIN_CELLS = Cells(display=lambda result, comparison: skin_map_view(comparison.inputs["image"], result.image),
-                   caption=_caption, details=None, png=_skin_png, leading=lambda comparison: [])
+                   caption=_caption, details=None, png=_skin_png, leading=lambda comparison: [], zoom=False)
 
 
 def _painted(image: np.ndarray, scribbles: np.ndarray | None) -> np.ndarray:
