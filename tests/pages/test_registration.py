@@ -26,7 +26,8 @@ def test_defaults_recover_a_known_homography():
     assert any("inliers" in m.value for m in open_tab(at, "rg.tab", "Matches").markdown)
     assert len(open_tab(at, "rg.tab", "Deformation").get("plotly_chart")) == 2  # estimated and true grids
     namespace = {}
-    exec(open_tab(at, "rg.tab", "Export").code[-1].value, namespace)  # the Export tab's snippet rebuilds the pair and reruns SIFT
+    snippet = next(c.value for c in open_tab(at, "rg.tab", "Export").code if "get_method(" in c.value)
+    exec(snippet, namespace)  # the Export tab's snippet rebuilds the pair and reruns SIFT
     assert namespace["truth"].error_px(namespace["method"].run(namespace["fixed"], namespace["moving"]).extras) < 1
 
 
