@@ -5,7 +5,7 @@ uploads a distinct image (random content, so no cache entry is reused) and, ever
 PNG whose header lies about its size), waits for the page to finish, and closes. The server's RSS (with children,
 from /proc) is printed every `--every` sessions, then again after `--linger` seconds with no session open.
 
-Caches are bounded by bytes (ui.cache), so the RSS should level off instead of climbing with every new upload.
+Caches are bounded by bytes (core.caching), so the RSS should level off instead of climbing with every new upload.
 """
 from __future__ import annotations
 

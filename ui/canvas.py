@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from core.image import digest, to_uint8
-from ui.cache import bounded
+from core.caching import bounded
 
 DEFAULT_LABEL_COLORS = ("#ff3b30", "#34c759", "#007aff", "#ffcc00", "#af52de", "#ff9500")
 

@@ -90,6 +90,7 @@ class Cells:
     targets: Callable[[Any], dict] | None = None  # (comparison) -> {metric: value} drawn as "true" lines
     zoom: bool = True  # the Compare tab shows the pictures in a synced zoom
     split: bool = False  # ... and a before / after split view
+    views: "Cells | None" = None  # other cells for the Compare tab's views (default: these)
 
     def draw(self, comparison) -> None:
         comparison.cells = self
@@ -127,6 +128,8 @@ class Cells:
         """The kind's views under the metric chart: its own, then a synced zoom (and a split view)."""
         from ui.plots import cached_figure, split_view, synced_images
 
+        if self.views is not None:
+            return self.views.compare(comparison)
         if self.compare_views is not None:
             self.compare_views(comparison)
         if not self.zoom:
@@ -160,15 +163,8 @@ def _reference_first(comparison) -> list[Leading]:
     return cells + baseline_cell(comparison)
 
 
-class _ImageCells(Cells):
-    """Restored images: the reference joins the zoom and the split view, not the grid."""
-
-    def compare(self, comparison) -> None:
-        shown = Cells(leading=_reference_first, split=True, details=None)
-        shown.compare(comparison)
-
-
-IMAGE_CELLS = _ImageCells()
+# restored images: the reference joins the zoom and the split view, not the grid
+IMAGE_CELLS = Cells(views=Cells(leading=_reference_first, split=True, details=None))
 
 
 # -- segmentation: masks and label maps --------------------------------------------------------------------
@@ -246,35 +242,24 @@ def _agreement(comparison) -> None:
                    "IoU of their segments (1 = the same partition).")
 
 
-class _SegmentationCells(Cells):
-    def compare(self, comparison) -> None:
-        overlays = Cells(display=lambda r, c: memo(draw_view, segmentation_image(c), r.image, None, VIEWS[0],
-                                                   BACKGROUND_LABEL.get(c.task.name)),
-                         leading=lambda c: [], compare_views=_agreement)
-        overlays.compare(comparison)
-
-
-SEGMENTATION_CELLS = _SegmentationCells(display=_segment_display, details=_legend,
-                                        details_label=("Legend & details", ":material/palette:"),
-                                        leading=_segment_leading, controls=_view_choice, png=labels_png)
+SEGMENTATION_CELLS = Cells(display=_segment_display, details=_legend, leading=_segment_leading,
+                           details_label=("Legend & details", ":material/palette:"), controls=_view_choice,
+                           png=labels_png, views=Cells(leading=lambda c: [], compare_views=_agreement,  # overlays
+                                                       display=lambda r, c: memo(draw_view, segmentation_image(c),
+                                                                                 r.image, None, VIEWS[0],
+                                                                                 BACKGROUND_LABEL.get(c.task.name))))
 
 
 # -- detections and keypoints ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Nouns:
-    one: str
-    many: str
-
-
-DETECTION_NOUNS = {"detect_faces": Nouns("face", "faces"), "detect_people": Nouns("person", "people")}
+DETECTION_NOUNS = {"detect_faces": ("face", "faces"), "detect_people": ("person", "people")}
 
 
 def detection_caption(result: RunResult, comparison) -> str:
     """"**4 people** (from 37 raw windows) · 0.123 s", then precision and recall against the true boxes."""
-    nouns = DETECTION_NOUNS.get(comparison.task.name, Nouns("box", "boxes"))
+    one, many = DETECTION_NOUNS.get(comparison.task.name, ("box", "boxes"))
     extras, count = result.output.extras, int(result.output.extras["count"])
-    text = f"**{count} {nouns.one if count == 1 else nouns.many}**"
+    text = f"**{count} {one if count == 1 else many}**"
     if extras.get("raw windows") is not None:
         text += f" (from {extras['raw windows']} raw windows)"
     if "eyes" in extras:

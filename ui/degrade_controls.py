@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from core.degrade import BOKEH_SHAPES, add_noise, convolve, make_kernel
-from ui.cache import bounded
+from core.caching import bounded
 
 NOISE_LABELS = {"gaussian": "Gaussian", "salt_pepper": "Salt & pepper", "poisson": "Poisson (shot)",
                 "speckle": "Speckle", "none": "None"}

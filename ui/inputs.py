@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.gallery import SAMPLES, load_sample
 from core.image import decode_image, digest, fit_size, to_gray, to_rgb
-from ui.cache import bounded
+from core.caching import bounded
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp"]
 

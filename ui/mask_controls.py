@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.image import digest, encode_png
 from core.masks import MASK_KINDS, MASK_LABELS, fit_mask, generate_mask, read_mask
-from ui.cache import bounded
+from core.caching import bounded
 from ui.canvas import mask_canvas
 
 SOURCES = ("Generate", "Draw", "Upload")

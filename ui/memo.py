@@ -9,7 +9,7 @@ import pandas as pd
 
 from core.image import digest
 from core.registry import Method
-from ui.cache import bounded
+from core.caching import bounded
 
 
 class Unkeyed(Exception):

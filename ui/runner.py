@@ -18,7 +18,7 @@ import streamlit as st
 
 from core.image import digest
 from core.registry import Method, Output
-from ui.cache import bounded
+from core.caching import bounded
 
 
 @dataclass

@@ -7,28 +7,17 @@ when a network is trained, loaded or applied.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import numpy as np
 
+from core.caching import BoundedCache
 from core.image import digest
 from core.learned.models import RedNetConfig
 from core.learned.training import DenoiserTraining, Trained, train_denoiser
 from core.registry import DENOISE, Param, method
 
-KEEP_MODELS = 3  # trained networks kept per process (a few MB each)
-_TRAINED: OrderedDict[DenoiserTraining, Trained] = OrderedDict()
-_LOADED: OrderedDict[str, tuple] = OrderedDict()
-_LOCK = threading.Lock()
-
-
-def _keep(cache: OrderedDict, key, value) -> None:
-    with _LOCK:
-        cache[key] = value
-        cache.move_to_end(key)
-        while len(cache) > KEEP_MODELS:
-            cache.popitem(last=False)
+KEEP_MODELS = 3  # trained (and loaded) networks kept per process, a few MB each
+_TRAINED = BoundedCache("trained denoisers", 2 ** 30, None, max_entries=KEEP_MODELS)
+_LOADED = BoundedCache("uploaded Keras models", 2 ** 30, None, max_entries=KEEP_MODELS)
 
 
 def remember(settings: DenoiserTraining, trained: Trained) -> DenoiserTraining:
@@ -40,25 +29,19 @@ def remember(settings: DenoiserTraining, trained: Trained) -> DenoiserTraining:
         from dataclasses import replace
 
         settings = replace(settings, epochs=trained.epochs_done)
-    _keep(_TRAINED, settings, trained)
+    _TRAINED.put(settings, trained)
     return settings
 
 
 def trained_denoiser(settings: DenoiserTraining, progress=None) -> Trained:
     """The network trained with `settings`: the kept one, or trained now (`progress(fraction, message)`)."""
-    with _LOCK:
-        kept = _TRAINED.get(settings)
-    if kept is not None:
-        return kept
     total = settings.epochs * settings.steps_per_epoch
 
     def report(record: dict) -> None:
         if progress is not None and record["kind"] == "batch":
             progress(record["step"] / total, f"training: epoch {record['epoch']} of {settings.epochs}")
 
-    trained = train_denoiser(settings, progress=report)
-    _keep(_TRAINED, settings, trained)
-    return trained
+    return _TRAINED.get(settings, lambda: train_denoiser(settings, progress=report))
 
 
 def training_settings(*, depth: int, filters: int, epochs: int, steps: int, patch: int, batch: int, train_sigma: float,
@@ -105,13 +88,7 @@ def loaded_model(data: bytes, name: str = "model.keras") -> tuple:
     """(model, ModelSpec) of a .keras file's bytes, loaded once per process (safe mode)."""
     from core.learned.loading import load_keras_model
 
-    key = digest(np.frombuffer(data, np.uint8))
-    with _LOCK:
-        kept = _LOADED.get(key)
-    if kept is None:
-        kept = load_keras_model(data, name)
-        _keep(_LOADED, key, kept)
-    return kept
+    return _LOADED.get(digest(np.frombuffer(data, np.uint8)), lambda: load_keras_model(data, name))
 
 
 @method(task=DENOISE, key="keras_model", label="Your Keras model (.keras)", book="2.1", needs=("model",),

@@ -86,18 +86,18 @@ def sparse_panel(*, key: str) -> None:
     training_monitor(sparse, key=key)
     if sparse.model is None:
         return
+    from core.faces import mosaic
+
     extras = sparse.result.extras
-    rows = [extras["test_clean"][:12], extras["test_noisy"][:12], np.clip(extras["restored"][:12], 0, 1)]
-    grid = np.concatenate([np.concatenate([d.reshape(8, 8) for d in row], axis=1) for row in rows], axis=0)
+    digits = np.concatenate([extras["test_clean"][:12], extras["test_noisy"][:12],
+                             np.clip(extras["restored"][:12], 0, 1)]).reshape(-1, 8, 8)
     filters = extras["filters"]
-    side = int(np.ceil(np.sqrt(len(filters))))
-    tiles = [(f - f.min()) / (np.ptp(f) + 1e-9) for f in filters]
-    tiles += [np.zeros(64)] * (side * side - len(tiles))
-    mosaic = np.concatenate([np.concatenate([np.pad(t.reshape(8, 8), 1) for t in tiles[r * side:(r + 1) * side]],
-                                            axis=1) for r in range(side)], axis=0)
+    tiles = (filters - filters.min(axis=1, keepdims=True)) / (np.ptp(filters, axis=1, keepdims=True) + 1e-9)
     g1, g2 = st.columns([3, 2])
-    g1.image(np.kron(grid, np.ones((6, 6))), caption="Test digits: clean, noisy, restored", width="stretch")
-    g2.image(np.kron(mosaic, np.ones((4, 4))), caption="Learned filters (rows of W₁)", width="stretch")
+    g1.image(np.kron(mosaic(digits, columns=12, gap=0), np.ones((6, 6))), caption="Test digits: clean, noisy, "
+             "restored", width="stretch")
+    g2.image(np.kron(mosaic(tiles.reshape(-1, 8, 8), columns=int(np.ceil(np.sqrt(len(tiles))))), np.ones((4, 4))),
+             caption="Learned filters (rows of W₁)", width="stretch")
     mse = float(np.mean((extras["restored"] - extras["test_clean"]) ** 2))
     st.markdown(f"Test MSE: noisy **{extras['noisy_mse']:.4f}** → restored **{mse:.4f}** · mean hidden "
                 f"activation **{extras['mean_activation']:.3f}** (target ρ = {rho})")

@@ -1,4 +1,6 @@
-"""Process-wide caches bounded by memory (bytes) and by age, not only by entry count.
+"""Process-wide caches bounded by memory (bytes), by age and, where values can't be measured (networks), by count.
+No Streamlit here: the app's runner, figures and decodes use `bounded`, core keeps trained networks in a
+`BoundedCache`.
 
 Streamlit's `st.cache_data` bounds a cache by its number of entries: 96 results of 3 MB each is 290 MB, and every
 session's distinct uploads fill it. Here each cache has a byte budget (values are measured: arrays, bytes, plotly
@@ -98,8 +100,8 @@ def freeze(value: Any, _depth: int = 0) -> Any:
 class BoundedCache:
     """An LRU map bounded by bytes and age, safe across the server's session threads."""
 
-    def __init__(self, name: str, max_bytes: int, max_age: float | None):
-        self.name, self.max_bytes, self.max_age = name, max_bytes, max_age
+    def __init__(self, name: str, max_bytes: int, max_age: float | None, max_entries: int | None = None):
+        self.name, self.max_bytes, self.max_age, self.max_entries = name, max_bytes, max_age, max_entries
         self._entries: OrderedDict[Any, tuple[Any, int, float]] = OrderedDict()  # key -> (value, bytes, stored)
         self._pending: dict[Any, threading.Event] = {}
         self._lock = threading.Lock()
@@ -147,18 +149,29 @@ class BoundedCache:
             with self._lock:
                 self._pending.pop(key).set()
             raise
-        size = approx_bytes(value)
         with self._lock:
             self.misses += 1
             self._pending.pop(key).set()
-            if size <= self.max_bytes:
-                self._entries[key] = (value, size, time.monotonic())
-                self.bytes += size
-                while self.bytes > self.max_bytes:
-                    _, (_, dropped, _) = self._entries.popitem(last=False)
-                    self.bytes -= dropped
-                    _evicted_bytes(dropped)
+            self._store(key, value)
         return value
+
+    def put(self, key, value) -> None:
+        """Keep a value made elsewhere (a network trained in a background job)."""
+        with self._lock:
+            self._store(key, freeze(value))
+
+    def _store(self, key, value) -> None:
+        size = approx_bytes(value)
+        if size > self.max_bytes:
+            return
+        if key in self._entries:
+            self.bytes -= self._entries.pop(key)[1]
+        self._entries[key] = (value, size, time.monotonic())
+        self.bytes += size
+        while self.bytes > self.max_bytes or (self.max_entries is not None and len(self._entries) > self.max_entries):
+            _, (_, dropped, _) = self._entries.popitem(last=False)
+            self.bytes -= dropped
+            _evicted_bytes(dropped)
 
 
 def bounded(*, max_mb: float, max_age_minutes: float | None = 60.0) -> Callable:
@@ -181,9 +194,3 @@ def bounded(*, max_mb: float, max_age_minutes: float | None = 60.0) -> Callable:
         return cached
 
     return decorate
-
-
-def usage() -> list[dict]:
-    """Each bounded cache's entries, bytes and budget (for the memory probe)."""
-    return [dict(cache=c.name, entries=len(c), mb=c.bytes / 2 ** 20, budget_mb=c.max_bytes / 2 ** 20, hits=c.hits,
-                 misses=c.misses) for c in CACHES]

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from ui.cache import BoundedCache, approx_bytes, bounded
+from core.caching import BoundedCache, approx_bytes, bounded
 
 
 def test_entries_are_dropped_by_bytes_least_recently_used_first():
