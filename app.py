@@ -49,6 +49,8 @@ TOPICS = [
         ("pages/pedestrians.py", "Pedestrians", ":material/directions_walk:",
          "HOG + SVM people detector (raw, NMS, mean shift) against Haar body cascades: boxes, counts, times."),
     ]),
+    ("Chapters 7–8 · Classification & recognition", [
+    ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
 

@@ -249,6 +249,8 @@ RECOGNIZE_FACES = _task("recognize_faces", "Face recognition", ("faces", "labels
 DETECT_PEOPLE = _task("detect_people", "People detection", ("image",), BOXES, "core.pedestrians", DETECTED,
                       _DETECTION, primary="f1")
 
+# Chapters 7-8: classification, pretrained networks, object detection, face verification, barcodes and QR codes
+
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 
 _METHODS: dict[tuple[str, str], Method] = {}
