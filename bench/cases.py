@@ -35,6 +35,12 @@ class Degradation:
     settings: dict
     make: Callable[[str, np.ndarray], Case]
     check: Callable[[str, np.ndarray], None] | None = None  # run on every image before anything starts
+    # a digest of what each image comes with besides its pixels (a reference mask, scribbles): part of the key by
+    # which a resumed run recognises a case, so changing only a reference runs the case again
+    given_digest: Callable[[str], str] | None = None
+
+    def case_digest(self, name: str, image_digest: str) -> str:
+        return image_digest if self.given_digest is None else f"{image_digest}+{self.given_digest(name)}"
 
     def case(self, name: str, clean: np.ndarray) -> Case:
         return self.make(name, clean)

@@ -228,15 +228,16 @@ def make_plan(args: argparse.Namespace) -> Plan:
     refs = []
     for index, item in enumerate(found.images):  # image by image, each under every setting of the grid
         for degradation in degradations:
-            refs.append(CaseRef(len(refs), item.name, _maker(found, index, degradation), item.digest,
-                                dict(degradation.settings)))
+            refs.append(CaseRef(len(refs), item.name, _maker(found, index, degradation),
+                                degradation.case_digest(item.name, item.digest), dict(degradation.settings)))
     return Plan(task, _merged(degradations), runs, repeats, refs, len(refs), found.skipped, outputs)
 
 
 def _maker(found: ImageSet, index: int, degradation: Degradation):
     def make() -> Case:
         item = found.images[index]
-        return dataclasses.replace(degradation.case(item.name, found.image(index)), digest=item.digest)
+        return dataclasses.replace(degradation.case(item.name, found.image(index)),
+                                   digest=degradation.case_digest(item.name, item.digest))
 
     return make
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.cases import Case, Degradation, ImageSetup
+from bench.cases import Case, Degradation, ImageSetup, inputs_digest
 from bench.inputs import SAMPLE_PREFIX, load, sources as image_sources
 from core.image import decode_image
 from core.registry import CLUSTER, SEGMENT, SUPERPIXELS, THRESHOLD
@@ -202,7 +202,15 @@ def degradation(args: argparse.Namespace) -> Degradation:
         per_image[source] = ImageInputs(reference, labels, _parse_rect(rect) if rect else None,
                                         _parse_seeds(seed_text) if seed_text else None, shape)
     settings = {"auto_inputs": bool(args.auto_inputs)}
-    return Degradation(settings, _case_maker(per_image, bool(args.auto_inputs), settings))
+    return Degradation(settings, _case_maker(per_image, bool(args.auto_inputs), settings),
+                       given_digest=lambda name: _given_digest(per_image[name]))
+
+
+def _given_digest(given: ImageInputs) -> str:
+    """The reference, scribbles, rectangle and seeds of one image, as one digest."""
+    return inputs_digest({"reference": given.reference, "scribbles": given.scribbles,
+                          "rect": None if given.rect is None else tuple(given.rect),
+                          "seeds": None if given.seeds is None else [tuple(s) for s in given.seeds]})
 
 
 def _source_shape(source: str) -> tuple[int, int]:

@@ -187,3 +187,28 @@ def test_examples_are_averaged_together_not_taken_for_a_grid(capsys):
     assert code == 0, err
     assert "| example:0 | gaussian |" in out and "example=" not in out
     assert "| gaussian | 2 |" in out  # one mean over both examples
+
+
+def test_resume_runs_a_case_again_when_only_its_reference_mask_changed(capsys, tmp_path):
+    image = np.zeros((48, 48), np.uint8)
+    image[12:36, 12:36] = 200
+    Image.fromarray(image).save(tmp_path / "square.png")
+    masks = {}
+    for name, (top, bottom) in {"exact": (12, 36), "taller": (6, 40)}.items():
+        mask = np.zeros((48, 48), np.uint8)
+        mask[top:bottom, 12:36] = 255
+        Image.fromarray(mask).save(tmp_path / f"{name}.png")
+        masks[name] = str(tmp_path / f"{name}.png")
+    run = tmp_path / "run.jsonl"
+    base = ["threshold", "--images", str(tmp_path / "square.png"), "--methods", "otsu", "--repeat", "1",
+            "--out", str(run), "-q"]
+    code, _, err = run_cli(capsys, *base, "--reference", masks["exact"])
+    assert code == 0, err
+    code, _, err = run_cli(capsys, *base, "--reference", masks["exact"], "--resume")  # nothing new
+    assert code == 0, err
+    assert len(run.read_text().splitlines()) == 1
+    code, _, err = run_cli(capsys, *base, "--reference", masks["taller"], "--resume")  # a new truth: run again
+    assert code == 0, err
+    records = [json.loads(line) for line in run.read_text().splitlines()]
+    assert len(records) == 2 and records[0]["iou"] == pytest.approx(1.0)
+    assert records[1]["iou"] == pytest.approx(24 * 24 / (34 * 24), abs=0.01)
