@@ -31,22 +31,30 @@ def image_captions(at: AppTest) -> list[str]:
     return [img.caption for element in at.get("image") for img in element.proto.imgs]
 
 
-def imports_tensorflow(path: str, query: dict | None = None) -> bool:
-    """Open a page in a fresh Python process and report whether TensorFlow got imported. A subprocess,
-    because other tests in this process (the learned pages, core tests) may import TensorFlow first."""
+HEAVY_MODULES = ("tensorflow", "keras", "dlib", "mtcnn", "onnxruntime", "torch")
+
+
+def heavy_imports(path: str, query: dict | None = None) -> set[str]:
+    """Open a page in a fresh Python process and return which of HEAVY_MODULES it imported. A subprocess,
+    because other tests in this process (the learned pages, core tests) may import them first."""
     import json
     import subprocess
     import sys
 
-    script = (f"import sys, json\nfrom tests.pages.helpers import open_page\n"
+    script = (f"import sys, json\nfrom tests.pages.helpers import open_page, HEAVY_MODULES\n"
               f"at = open_page({path!r}, json.loads({json.dumps(json.dumps(query or {}))}))\n"
               "assert not at.exception, at.exception\n"
-              "print('TENSORFLOW' if 'tensorflow' in sys.modules else 'NO-TENSORFLOW')\n")
+              "print('HEAVY:' + ','.join(m for m in HEAVY_MODULES if m in sys.modules))\n")
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=TIMEOUT)
     if done.returncode != 0:
         raise AssertionError(f"{path} failed to open:\n{done.stderr[-2000:]}")
-    return done.stdout.strip().splitlines()[-1] == "TENSORFLOW"
+    last = done.stdout.strip().splitlines()[-1]
+    return set(filter(None, last.removeprefix("HEAVY:").split(",")))
+
+
+def imports_tensorflow(path: str, query: dict | None = None) -> bool:
+    return "tensorflow" in heavy_imports(path, query)
 
 
 SEGMENT_CAPTION = re.compile(r"^(IoU \*\*[\d.–]+\*\* · Dice \*\*[\d.–]+\*\* · )?\d+ segments? · \d+\.\d+ s$")
