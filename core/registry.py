@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from core.tasks.protocol import CLASS_SCORES  # the classify task's output kind
 from core.tasks.protocol import (ALIGNED, BOXES, CLASSIFICATION, IMAGE, MASK, MASKS, PANORAMA, SCORES,
                                  SEGMENTATION, SHIFTED, NEEDS, Metric, MissingInput, Output, OutputKind, Task,
                                  arguments)
@@ -250,6 +251,14 @@ DETECT_PEOPLE = _task("detect_people", "People detection", ("image",), BOXES, "c
                       _DETECTION, primary="f1")
 
 # Chapters 7-8: classification, pretrained networks, object detection, face verification, barcodes and QR codes
+# classify: training images (N, H, W) float32 in [0, 1], their int labels 0..K-1 and test images in; out, (N_test, K)
+# class probabilities; truth: the test labels
+CLASSIFY = _task("classify", "Image classification", ("x_train", "y_train", "x_test"), CLASS_SCORES,
+                 "core.classify.models",
+                 (Metric("accuracy", "accuracy", "", 4), Metric("f1_macro", "macro F1", "", 4),
+                  Metric("fit_seconds", "train time", " s", 3, higher_is_better=False, needs_truth=False),
+                  Metric("predict_seconds", "predict time", " s", 3, higher_is_better=False, needs_truth=False,
+                         caption=False)), "core.tasks.classification", primary="accuracy")
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 

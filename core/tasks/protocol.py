@@ -181,6 +181,22 @@ CLASSIFICATION = OutputKind("classification", "float32 (K, K) row-normalised con
                             extras=("accuracy", "chance"))
 
 
+def _class_scores(array: np.ndarray, label: str) -> np.ndarray:
+    scores = np.asarray(array, dtype=np.float32)
+    if scores.ndim != 2 or scores.shape[1] < 2:
+        raise ValueError(f"{label} must return one row of class probabilities per test image, not shape "
+                         f"{scores.shape}.")
+    if not np.all(np.isfinite(scores)):
+        raise ValueError(f"{label} produced NaN or infinite class scores.")
+    return scores
+
+
+CLASS_SCORES = OutputKind("class_scores", "float32 (N_test, K) class probabilities (rows sum to 1); "
+                          "extras['predictions'] (N_test,) int, extras['model'] (a predictor: predict_proba(images) "
+                          "-> (N, K)), extras['fit_seconds'], extras['predict_seconds']", _class_scores,
+                          extras=("predictions", "model", "fit_seconds", "predict_seconds"))
+
+
 # -- inputs ---------------------------------------------------------------------------------------------------
 
 class MissingInput(ValueError):
