@@ -50,6 +50,8 @@ TOPICS = [
          "HOG + SVM people detector (raw, NMS, mean shift) against Haar body cascades: boxes, counts, times."),
     ]),
     ("Chapters 7–8 · Classification & recognition", [
+        ("pages/classification.py", "Classification", ":material/category:",
+         "Digits, MNIST, Fashion-MNIST or your zip: naive Bayes, SGD, random forest, k-NN, SVM, logistic, a CNN."),
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
