@@ -86,6 +86,8 @@ def run_method(case: Case, method: Method, params: dict, repeat: int,
             output = method.run(*inputs, params=resolved)
             times.append(time.perf_counter() - start)
         scores = task.score(case.truth, output, dict(zip(method.input_names, given)))
+        if task.output.record is not None:  # what else of the output a record keeps (the detect task's boxes)
+            scores = {**scores, **task.output.record(output)}
     except ValueError as exc:
         return _record(case, task, method.key, resolved, _empty(task, case), None,
                        error=str(exc) or type(exc).__name__), False

@@ -19,6 +19,7 @@ from core.tasks.protocol import (ALIGNED, BOXES, CLASSIFICATION, IMAGE, MASK, MA
                                  SEGMENTATION, SHIFTED, NEEDS, Metric, MissingInput, Output, OutputKind, Task,
                                  arguments)
 from core.tasks.protocol import KEYPOINTS as KEYPOINTS_KIND
+from core.tasks.protocol import LABELLED_BOXES  # the detect task's output kind
 
 __all__ = ["Param", "Method", "Output", "Task", "Metric", "MissingInput", "TASKS", "method", "methods_for",
            "get_method", "get_task"]
@@ -251,6 +252,10 @@ DETECT_PEOPLE = _task("detect_people", "People detection", ("image",), BOXES, "c
                       _DETECTION, primary="f1")
 
 # Chapters 7-8: classification, pretrained networks, object detection, face verification, barcodes and QR codes
+# detect: boxes with class labels and scores; truth: {"boxes": (N, 4) x, y, w, h, "labels": N class names}, matched
+# class by class at IoU >= 0.5 (core.tasks.objects)
+DETECT = _task("detect", "Object detection", ("image",), LABELLED_BOXES, "core.objects.detectors", DETECTED,
+               "core.tasks.objects", primary="f1")
 # classify: training images (N, H, W) float32 in [0, 1], their int labels 0..K-1 and test images in; out, (N_test, K)
 # class probabilities; truth: the test labels
 CLASSIFY = _task("classify", "Image classification", ("x_train", "y_train", "x_test"), CLASS_SCORES,
@@ -259,6 +264,42 @@ CLASSIFY = _task("classify", "Image classification", ("x_train", "y_train", "x_t
                   Metric("fit_seconds", "train time", " s", 3, higher_is_better=False, needs_truth=False),
                   Metric("predict_seconds", "predict time", " s", 3, higher_is_better=False, needs_truth=False,
                          caption=False)), "core.tasks.classification", primary="accuracy")
+
+# decode_codes: an image in; the decoded codes out (texts, symbologies, corner polygons); truth: the payloads in the
+# image (a list of strings; [] = none), matched as a multiset (core.tasks.codes)
+from core.tasks.protocol import CODES as CODES_KIND  # noqa: E402
+
+DECODE_CODES = _task("decode_codes", "Barcode & QR decoding", ("image",), CODES_KIND, "core.codes.decoders",
+                     (Metric("count", "codes", "", 0, needs_truth=False, noun=("code", "codes")),
+                      Metric("decode_rate", "decode rate", "", 2), Metric("correct", "correct payloads", "", 0),
+                      Metric("false_decodes", "false decodes", "", 0, higher_is_better=False)),
+                     "core.tasks.codes", primary="decode_rate")
+
+# verify_faces: two lists of face images (float32 RGB in [0, 1], any size each), pair i = (faces_a[i], faces_b[i]);
+# out, a distance per pair; truth: (N,) bool, True = the same person (core.tasks.verification)
+from core.tasks.protocol import DISTANCES  # noqa: E402
+
+VERIFY_FACES = _task("verify_faces", "Face verification", ("faces_a", "faces_b"), DISTANCES, "core.verification",
+                     (Metric("distance", "distance", "", 3, higher_is_better=False, needs_truth=False),
+                      Metric("matches", "matches", "", 0, needs_truth=False, noun=("match", "matches")),
+                      Metric("roc_auc", "ROC AUC", "", 3), Metric("accuracy", "accuracy at threshold", "", 3),
+                      Metric("best_threshold", "best threshold (tuned on these pairs)", "", 3, caption=False),
+                      Metric("best_accuracy", "accuracy at the best threshold", "", 3, caption=False)),
+                     "core.tasks.verification", primary="roc_auc")
+
+# classify_imagenet: an image in; out, its 1000 ImageNet class probabilities; truth: a tuple of accepted class
+# indices (core.tasks.pretrained); transfer: images (N, 224, 224, 3) uint8 and labels 0..K-1 in; out, the confusion
+# matrix on held-out images
+from core.tasks.protocol import PROBABILITIES  # noqa: E402
+
+CLASSIFY_IMAGENET = _task("classify_imagenet", "ImageNet classification", ("image",), PROBABILITIES,
+                          "core.pretrained.methods",
+                          (Metric("confidence", "top-1 probability", "", 3, needs_truth=False),
+                           Metric("top1", "top-1 correct", "", 0), Metric("top5", "top-5 correct", "", 0)),
+                          "core.tasks.pretrained", primary="confidence")
+TRANSFER = _task("transfer", "Transfer learning", ("images", "labels"), CLASSIFICATION, "core.pretrained.methods",
+                 (Metric("accuracy", "held-out accuracy", "", 3, needs_truth=False),
+                  Metric("chance", "chance", "", 3, needs_truth=False, caption=False)), "core.tasks.pretrained")
 
 TASKS = {task.name: task for task in list(globals().values()) if isinstance(task, Task)}
 

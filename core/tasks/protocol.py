@@ -141,6 +141,7 @@ class OutputKind:
     validate: Callable[[np.ndarray, str], np.ndarray]  # the primary array, normalised, or ValueError
     like: str | None = None  # the input whose height and width (or frames) the primary array shares
     extras: tuple[str, ...] = ()  # extras every method of the kind fills
+    record: Callable[[Output], dict] | None = None  # what of a result a bench record keeps besides its scores
 
     def check(self, output: Output, inputs: dict[str, Any], label: str) -> Output:
         """`output` with its primary array normalised (dtype, range); ValueError when it breaks the contract."""
@@ -181,6 +182,21 @@ CLASSIFICATION = OutputKind("classification", "float32 (K, K) row-normalised con
                             extras=("accuracy", "chance"))
 
 
+def _labelled_boxes_record(output: Output) -> dict:
+    """The detections as JSON: [{label, score, x, y, w, h}], for bench records."""
+    extras = output.extras
+    return {"boxes": [{"label": str(label), "score": round(float(score), 4), "x": int(x), "y": int(y), "w": int(w),
+                       "h": int(h)} for (x, y, w, h), label, score in zip(np.asarray(extras["boxes"]).reshape(-1, 4),
+                                                                          extras["labels"], extras["scores"])]}
+
+
+LABELLED_BOXES = OutputKind("labelled_boxes", "the image with its labelled detections drawn (float32 RGB); "
+                            "extras['boxes']: (N, 4) int x, y, w, h; extras['labels']: N class names; "
+                            "extras['scores']: (N,) float32 in [0, 1] (1 where a detector gives none); "
+                            "extras['count']", _float_image, like="image",
+                            extras=("boxes", "labels", "scores", "count"), record=_labelled_boxes_record)
+
+
 def _class_scores(array: np.ndarray, label: str) -> np.ndarray:
     scores = np.asarray(array, dtype=np.float32)
     if scores.ndim != 2 or scores.shape[1] < 2:
@@ -195,6 +211,50 @@ CLASS_SCORES = OutputKind("class_scores", "float32 (N_test, K) class probabiliti
                           "extras['predictions'] (N_test,) int, extras['model'] (a predictor: predict_proba(images) "
                           "-> (N, K)), extras['fit_seconds'], extras['predict_seconds']", _class_scores,
                           extras=("predictions", "model", "fit_seconds", "predict_seconds"))
+
+
+def _codes_record(output: Output) -> dict:
+    """The decoded codes as JSON: [{symbology, text, polygon}], for bench records."""
+    return {"codes": [{"symbology": c["symbology"], "text": c["text"],
+                       "polygon": [[round(float(x), 1), round(float(y), 1)] for x, y in c["polygon"]]}
+                      for c in output.extras["codes"]]}
+
+
+CODES = OutputKind("codes", "the image with its decoded codes outlined (float32 RGB); extras['codes']: a list of "
+                   "{text, symbology, polygon (4 x, y corners), hex (the raw payload), notice}; extras['count']",
+                   _float_image, like="image", extras=("codes", "count"), record=_codes_record)
+
+
+def _distances_record(output: Output) -> dict:
+    """The distance of every pair and the decision threshold, for bench records."""
+    return {"distances": [round(float(d), 4) for d in output.image], "threshold": float(output.extras["threshold"])}
+
+
+DISTANCES = OutputKind("distances", "float32 (N,) distance per pair of face images (lower = more alike); "
+                       "extras['threshold']: same person when distance <= threshold; extras['found']: (N, 2) int "
+                       "faces found in each image (0: none, the whole image was taken as the face)", _vector,
+                       extras=("threshold", "found"), record=_distances_record)
+
+
+def _probabilities(array: np.ndarray, label: str) -> np.ndarray:
+    values = np.asarray(array, dtype=np.float32)
+    if values.ndim != 1 or values.size < 2 or not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError(f"{label} must return one non-negative probability per class, not shape {values.shape}.")
+    total = float(values.sum())
+    if not 0.98 <= total <= 1.02:
+        raise ValueError(f"{label} returned class probabilities that sum to {total:.3f}, not 1.")
+    return values / total
+
+
+def _probabilities_record(output: Output) -> dict:
+    """The top classes as JSON: [{index, name, probability}], for bench records."""
+    return {"top": [{"index": int(i), "name": str(n), "probability": round(float(p), 4)}
+                    for i, n, p in output.extras["top"]]}
+
+
+PROBABILITIES = OutputKind("probabilities", "float32 (K,) class probabilities summing to 1 (ImageNet: K = 1000); "
+                           "extras['top']: the 5 best as (index, name, probability)", _probabilities,
+                           extras=("top",), record=_probabilities_record)
 
 
 # -- inputs ---------------------------------------------------------------------------------------------------
@@ -225,6 +285,8 @@ NEEDS = {need.name: need for need in (
     Need("patches", "reference patches: draw one rectangle on each kind of region"),
     Need("known_sigma", "the noise level, when it is known", required=False),
     Need("model", "a Keras model file (.keras): upload one"),
+    Need("weights", "its ImageNet weights: “imagenet” (downloaded on first use, then cached) or “untrained”",
+         required=False),
 )}
 
 
