@@ -52,6 +52,8 @@ TOPICS = [
     ("Chapters 7–8 · Classification & recognition", [
         ("pages/classification.py", "Classification", ":material/category:",
          "Digits, MNIST, Fashion-MNIST or your zip: naive Bayes, SGD, random forest, k-NN, SVM, logistic, a CNN."),
+        ("pages/face_verification.py", "Face verification", ":material/how_to_reg:",
+         "Same person? dlib's 128-D ResNet embedding vs LBP and pixels: verdict, threshold gauge, ROC over pairs."),
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
