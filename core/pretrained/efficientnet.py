@@ -93,11 +93,30 @@ def build(state: dict[str, np.ndarray] | None = None, *, size: int | None = SIZE
     import keras
     from keras import layers
 
-    from core.pretrained.torch_pickle import load_legacy
-
-    state = load_legacy(weights_path()) if state is None else state
+    state = _state() if state is None else state
     check_state(state)
     assigned: list[tuple] = []
+    conv, batch_norm, relu6 = _makers(state, assigned)
+
+    inputs = keras.Input((size, size, 3), name="rgb")
+    x = layers.Rescaling(1.0 / SCALE, offset=-MEAN / SCALE, name="scale")(inputs)
+    x = conv(x, "stem_conv", "_conv_stem.weight", 32, 3, 2)
+    x = relu6(batch_norm(x, "stem_bn", "_bn0"), "stem_act")
+    x = _blocks_and_head(x, block_plan(), conv, batch_norm, relu6)
+    x = layers.GlobalAveragePooling2D(name=FEATURES)(x)
+    dense = layers.Dense(1000, name="logits")
+    x = dense(x)
+    assigned.append((dense, [state["_fc.weight"].T, state["_fc.bias"]]))
+    outputs = layers.Softmax(name="probabilities")(x)
+    model = keras.Model(inputs, outputs, name="efficientnet_lite0")
+    for layer, weights in assigned:
+        layer.set_weights([np.asarray(w, np.float32) for w in weights])
+    return model
+
+
+def _makers(state: dict, assigned: list):
+    """Layer makers that note each new layer with its weights from `state` (set once the model is built)."""
+    from keras import layers
 
     def conv(x, name, key, filters, kernel, stride=1, depthwise=False):
         padding = "same"  # TF's "same" (the extra row and column at the bottom/right): a little closer to the
@@ -122,11 +141,13 @@ def build(state: dict[str, np.ndarray] | None = None, *, size: int | None = SIZE
     def relu6(x, name):
         return layers.ReLU(6.0, name=name)(x)
 
-    inputs = keras.Input((size, size, 3), name="rgb")
-    x = layers.Rescaling(1.0 / SCALE, offset=-MEAN / SCALE, name="scale")(inputs)
-    x = conv(x, "stem_conv", "_conv_stem.weight", 32, 3, 2)
-    x = relu6(batch_norm(x, "stem_bn", "_bn0"), "stem_act")
-    for b in block_plan():
+    return conv, batch_norm, relu6
+
+
+def _blocks_and_head(x, plan, conv, batch_norm, relu6):
+    from keras import layers
+
+    for b in plan:
         name, key, skip = f"block{b['index']}", f"_blocks.{b['index']}.", x
         hidden = b["inputs"] * b["expansion"]
         if b["expansion"] != 1:
@@ -139,16 +160,37 @@ def build(state: dict[str, np.ndarray] | None = None, *, size: int | None = SIZE
         if b["stride"] == 1 and b["inputs"] == b["outputs"]:
             x = layers.Add(name=f"{name}_add")([skip, x])
     x = conv(x, "head_conv", "_conv_head.weight", 1280, 1)
-    x = relu6(batch_norm(x, "head_bn", "_bn1"), LAST_CONV)
+    return relu6(batch_norm(x, "head_bn", "_bn1"), LAST_CONV)
+
+
+def build_top(first_block: int, channels: int):
+    """A fresh copy (ImageNet weights) of blocks `first_block`..15, the head convolution and the pooling: input
+    the (7, 7, channels) activations entering `first_block`, output 1280 pooled features."""
+    import keras
+    from keras import layers
+
+    state = _state()
+    assigned: list[tuple] = []
+    conv, batch_norm, relu6 = _makers(state, assigned)
+    inputs = keras.Input((None, None, channels), name="activations")
+    x = _blocks_and_head(inputs, block_plan()[first_block:], conv, batch_norm, relu6)
     x = layers.GlobalAveragePooling2D(name=FEATURES)(x)
-    dense = layers.Dense(1000, name="logits")
-    x = dense(x)
-    assigned.append((dense, [state["_fc.weight"].T, state["_fc.bias"]]))
-    outputs = layers.Softmax(name="probabilities")(x)
-    model = keras.Model(inputs, outputs, name="efficientnet_lite0")
+    top = keras.Model(inputs, x, name=f"lite0_top_from_block{first_block}")
     for layer, weights in assigned:
         layer.set_weights([np.asarray(w, np.float32) for w in weights])
-    return model
+    return top
+
+
+_STATE = None
+
+
+def _state() -> dict:
+    global _STATE
+    from core.pretrained.torch_pickle import load_legacy
+
+    if _STATE is None:
+        _STATE = load_legacy(weights_path())
+    return _STATE
 
 
 def saved_path() -> Path:
@@ -236,7 +278,7 @@ def feature_model():
     net = model()
     with _LOCK:
         if _FEATURE_MODEL is None:
-            _FEATURE_MODEL = keras.Model(net.inputs, net.get_layer(FEATURES).output, name="lite0_features")
+            _FEATURE_MODEL = keras.Model(net.inputs[0], net.get_layer(FEATURES).output, name="lite0_features")
         return _FEATURE_MODEL
 
 

@@ -1,0 +1,386 @@
+"""Transfer learning (book §7.4) on EfficientNet-Lite0: ImageNet features reused for classes of your own.
+
+The network up to its global pooling is kept frozen and turns every image into 1280 numbers; a new head learns
+the classes from a few images each: a logistic regression, or a small Keras dense head trained by epochs. Fine-
+tuning also retrains the last MBConv blocks (copies of them: the ImageNet model stays untouched), starting from
+their ImageNet weights, on the frozen activations below them.
+
+Every method splits the images the same stratified, seeded way into train and test; the dense heads also keep a
+validation part of the training images to choose their best epoch. The accuracy reported is on the test images,
+which took no part in training or in choosing the epoch (the book chose and reported on the same images).
+"""
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from core.caching import BoundedCache
+from core.image import digest
+
+SIDE = 224
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
+MAX_ZIP_ENTRIES = 5000  # names in the archive's directory
+MAX_IMAGES = 600  # images used (sorted by name)
+MAX_ZIP_UNPACKED = 512 * 2 ** 20
+MAX_ZIP_MEMBER = 32 * 2 ** 20
+MAX_ZIP_RATIO = 200
+ZIP_DECODE_SIDE = 512
+EXAMPLE_SOURCES = (("cat", "chelsea"), ("coffee cup", "coffee"), ("rocket", "rocket"), ("astronaut", "astronaut"))
+_FEATURES = BoundedCache("core.pretrained.transfer.features", 96 * 2 ** 20, 3600.0)
+
+
+@dataclass
+class ImageSet:
+    images: np.ndarray  # (N, 224, 224, 3) uint8 RGB
+    labels: np.ndarray  # (N,) int32
+    names: list[str]
+    synthetic: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+# -- data -------------------------------------------------------------------------------------------------------
+
+def _augmented_crop(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    import cv2
+
+    h, w = photo.shape[:2]
+    side = int(min(h, w) * rng.uniform(0.55, 0.95))
+    top, left = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+    crop = photo[top:top + side, left:left + side]
+    matrix = cv2.getRotationMatrix2D((side / 2, side / 2), rng.uniform(-12, 12), rng.uniform(1.0, 1.15))
+    crop = cv2.warpAffine(crop, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    if rng.random() < 0.5:
+        crop = crop[:, ::-1]
+    crop = cv2.resize(np.ascontiguousarray(crop), (SIDE, SIDE), interpolation=cv2.INTER_AREA)
+    crop = crop * rng.uniform(0.75, 1.2) + rng.uniform(-0.08, 0.08) + rng.uniform(-0.05, 0.05, 3)  # light, tint
+    crop = cv2.GaussianBlur(np.clip(crop, 0, 1).astype(np.float32), (0, 0), rng.uniform(0.3, 1.5))
+    crop = crop + rng.normal(0, 0.02, crop.shape)
+    return np.uint8(np.clip(crop, 0, 1) * 255 + 0.5)
+
+
+def example_set(*, per_class: int = 12, seed: int = 0) -> ImageSet:
+    """SYNTHETIC classes: each class is ONE bundled scikit-image photo (cat, coffee cup, rocket, astronaut), cut
+    into random crops with rotation, zoom, flips, lighting, tint, blur and noise. Real classes vary far more, so
+    accuracies on this set are optimistic."""
+    from core.gallery import load_sample
+    from core.image import to_rgb
+
+    if per_class < 3:
+        raise ValueError("Each class needs at least 3 images (some to train on, one to test).")
+    rng = np.random.default_rng(seed)
+    images, labels = [], []
+    for label, (_, sample) in enumerate(EXAMPLE_SOURCES):
+        photo = to_rgb(_sample(sample) if sample == "rocket" else load_sample(sample))
+        for _ in range(per_class):
+            images.append(_augmented_crop(photo, rng))
+            labels.append(label)
+    return ImageSet(np.stack(images), np.asarray(labels, np.int32), [name for name, _ in EXAMPLE_SOURCES],
+                    synthetic=True)
+
+
+def _sample(name: str) -> np.ndarray:
+    from skimage import data
+
+    from core.image import to_float
+
+    return to_float(getattr(data, name)())
+
+
+def _check_zip(members: list[zipfile.ZipInfo]) -> None:
+    if not members:
+        raise ValueError("The zip is empty. Upload a .zip with one folder of images per class.")
+    if len(members) > MAX_ZIP_ENTRIES:
+        raise ValueError(f"The zip lists {len(members):,} entries; at most {MAX_ZIP_ENTRIES:,} are accepted.")
+    for member in members:
+        parts = member.filename.replace("\\", "/").split("/")
+        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+            raise ValueError(f"The zip holds a path that leads outside it (“{member.filename[:80]}”), so it was "
+                             "refused. Zip the class folders themselves and upload that.")
+        if member.file_size > 2 ** 20 and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
+            raise ValueError(f"“{member.filename[:80]}” in the zip would unpack to "
+                             f"{member.file_size / 2 ** 20:,.0f} MB from {member.compress_size / 2 ** 10:,.0f} KB, "
+                             "which marks a zip bomb; the zip was refused.")
+    total = sum(member.file_size for member in members)
+    if total > MAX_ZIP_UNPACKED:
+        raise ValueError(f"The zip would unpack to {total / 2 ** 20:,.0f} MB, more than the "
+                         f"{MAX_ZIP_UNPACKED // 2 ** 20:,} MB accepted. Upload fewer or smaller images.")
+
+
+def load_class_zip(data: bytes, *, max_images: int = MAX_IMAGES) -> ImageSet:
+    """A zip with one folder per class (the folder name is the class), each holding that class's images, read
+    through the app's guarded decode (`core.decode`). Refused when it is not a zip, empty, climbs out of itself,
+    is a zip bomb or too large, or holds fewer than two classes with two readable images each."""
+    from core.image import decode_image
+    from core.pretrained.efficientnet import prepare
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        raise ValueError("This file is not a zip archive (or it is damaged). Upload a .zip with one folder of "
+                         "images per class.") from None
+    images, names, notes, skipped, loose, large = [], [], [], 0, 0, 0
+    with archive:
+        _check_zip(archive.infolist())
+        entries = [e for e in archive.infolist() if not e.is_dir() and e.filename.lower().endswith(IMAGE_EXTENSIONS)
+                   and "__MACOSX" not in e.filename and not os.path.basename(e.filename).startswith(".")]
+        if len(entries) > max_images:
+            notes.append(f"Only the first {max_images} of {len(entries)} images (by name) were used.")
+        for entry in sorted(entries, key=lambda e: e.filename)[:max_images]:
+            parts = entry.filename.replace("\\", "/").split("/")
+            if len(parts) < 2:
+                loose += 1
+                continue
+            if entry.file_size > MAX_ZIP_MEMBER:
+                large += 1
+                continue
+            try:
+                image, _ = decode_image(archive.read(entry), max_side=ZIP_DECODE_SIDE)
+                images.append(np.uint8(prepare(image) + 0.5))
+            except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
+                    zlib.error):  # unreadable, encrypted, damaged or oddly compressed members are skipped
+                skipped += 1
+                continue
+            names.append(parts[-2])
+    if loose:
+        notes.append(f"{loose} image(s) at the top of the zip, outside any class folder, were ignored.")
+    if skipped:
+        notes.append(f"{skipped} file(s) could not be read as images and were skipped.")
+    if large:
+        notes.append(f"{large} image(s) over {MAX_ZIP_MEMBER // 2 ** 20} MB were skipped.")
+    if not images:
+        raise ValueError("No readable images were found in the zip. Put each class's images (PNG, JPEG, ...) in a "
+                         "folder named after the class.")
+    classes, counts = np.unique(names, return_counts=True)
+    too_few = [c for c, n in zip(classes, counts) if n < 2]
+    if too_few:
+        notes.append(f"Dropped {len(too_few)} class(es) with a single image: {', '.join(too_few[:5])}.")
+    kept = [c for c, n in zip(classes, counts) if n >= 2]
+    if len(kept) < 2:
+        raise ValueError(f"Transfer learning needs at least two classes with two images or more each; this zip has "
+                         f"{len(kept)} (folders: {', '.join(classes[:5])}).")
+    index = {c: i for i, c in enumerate(kept)}
+    rows = [i for i, n in enumerate(names) if n in index]
+    return ImageSet(np.stack([images[i] for i in rows]), np.asarray([index[names[i]] for i in rows], np.int32),
+                    list(kept), notes=notes)
+
+
+def make_zip(folders: dict[str, list[np.ndarray]], *, quality: int = 88) -> bytes:
+    """A zip of JPEG files, one folder per class (the downloadable example and the tests)."""
+    from PIL import Image
+
+    from core.image import to_uint8
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, images in folders.items():
+            for i, image in enumerate(images):
+                jpeg = io.BytesIO()
+                array = image if image.dtype == np.uint8 else to_uint8(image)
+                Image.fromarray(array).save(jpeg, format="JPEG", quality=quality)
+                archive.writestr(f"{name}/{i:03d}.jpg", jpeg.getvalue())
+    return buffer.getvalue()
+
+
+# -- splits and features ----------------------------------------------------------------------------------------
+
+def split(labels: np.ndarray, test_fraction: float, seed: int, *, validation: float = 0.0):
+    """Stratified index arrays (train, validation, test): every class keeps at least one image in train and in
+    test (and in validation when asked and the class has 3 or more)."""
+    labels = np.asarray(labels)
+    classes, counts = np.unique(labels, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError("Transfer learning needs at least two classes.")
+    if counts.min() < 2:
+        raise ValueError(f"Every class needs at least 2 images (one to train on, one to test); class "
+                         f"{int(classes[np.argmin(counts)])} has {int(counts.min())}.")
+    rng = np.random.default_rng(seed)
+    train, val, test = [], [], []
+    for c, n in zip(classes, counts):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        n_test = int(np.clip(round(n * test_fraction), 1, n - 1))
+        test += list(members[:n_test])
+        rest = members[n_test:]
+        n_val = int(np.clip(round(n * validation), 1, len(rest) - 1)) if validation and len(rest) >= 2 else 0
+        val += list(rest[:n_val])
+        train += list(rest[n_val:])
+    return np.sort(train), np.sort(val), np.sort(test)
+
+
+def _check(images: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 4 or images.shape[1:] != (SIDE, SIDE, 3):
+        raise ValueError(f"Transfer learning takes (N, {SIDE}, {SIDE}, 3) images, not shape {images.shape}.")
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels.")
+    return images, labels.astype(np.int64)
+
+
+def pooled_features(images: np.ndarray, progress: Callable | None = None) -> np.ndarray:
+    """EfficientNet-Lite0's global-pooled features (N, 1280), kept per image set."""
+    from core.pretrained import efficientnet
+
+    return _FEATURES.get(("pooled", digest(images)),
+                         lambda: efficientnet.features(np.asarray(images, np.float32), progress=progress))
+
+
+def _cut(first_block: int):
+    """The frozen bottom of the network: the image to the output of the block before `first_block`."""
+    import keras
+
+    from core.pretrained import efficientnet
+
+    net = efficientnet.model()
+    before = efficientnet.block_plan()[first_block - 1]
+    name = f"block{before['index']}_add" if before["stride"] == 1 and before["inputs"] == before["outputs"] \
+        else f"block{before['index']}_project_bn"
+    return keras.Model(net.inputs[0], net.get_layer(name).output, name=f"lite0_to_block{first_block}")
+
+
+def cut_features(images: np.ndarray, first_block: int, progress: Callable | None = None) -> np.ndarray:
+    """Activations (N, 7, 7, C) entering block `first_block`, kept per image set."""
+    def compute():
+        bottom, out = _cut(first_block), []
+        batch = np.asarray(images, np.float32)
+        for start in range(0, len(batch), 16):
+            out.append(np.asarray(bottom(batch[start:start + 16], training=False)))
+            if progress is not None:
+                progress(min(1.0, (start + 16) / len(batch)), "frozen activations")
+        return np.concatenate(out).astype(np.float32)
+
+    return _FEATURES.get(("cut", first_block, digest(images)), compute)
+
+
+def _confusion(truth: np.ndarray, predicted: np.ndarray, k: int) -> np.ndarray:
+    matrix = np.zeros((k, k), np.float64)
+    np.add.at(matrix, (truth, predicted), 1)
+    rows = matrix.sum(axis=1, keepdims=True)
+    return (matrix / np.maximum(rows, 1)).astype(np.float32)
+
+
+def _result(labels, test, predicted, k, train, extra: dict) -> tuple[np.ndarray, dict]:
+    from core.tasks.protocol import Output
+
+    truth = labels[test]
+    counts = np.bincount(truth, minlength=k)
+    extras = {"accuracy": float(np.mean(predicted == truth)), "chance": float(counts.max() / counts.sum()),
+              "train": int(len(train)), "test": int(len(test)), "predicted": predicted.astype(np.int32),
+              "test_indices": np.asarray(test, np.int32), **extra}
+    return Output(_confusion(truth, predicted, k), extras)
+
+
+# -- heads ------------------------------------------------------------------------------------------------------
+
+def logistic_head(images, labels, *, C: float = 1.0, test_fraction: float = 0.3, seed: int = 0, progress=None):
+    """Frozen features, standardised, then a multinomial logistic regression (L2 penalty 1/C)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    images, labels = _check(images, labels)
+    train, _, test = split(labels, test_fraction, seed)
+    k = int(labels.max()) + 1
+    features = pooled_features(images, progress)
+    classifier = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
+    classifier.fit(features[train], labels[train])
+    return _result(labels, test, classifier.predict(features[test]), k, train, {})
+
+
+def _fit(model, x_train, y_train, x_val, y_val, epochs: int, batch: int, progress, start: float, span: float, label):
+    """Train for `epochs` in one `fit` call; returns the per-epoch curves and the best validation epoch's
+    weights (the highest validation accuracy, ties broken by the lower loss)."""
+    import keras
+
+    curves = {"train loss": [], "val loss": [], "train accuracy": [], "val accuracy": []}
+    state = {"best": (-1.0, np.inf), "weights": None}
+
+    class Track(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs = logs or {}
+            curves["train loss"].append(float(logs.get("loss", np.nan)))
+            curves["train accuracy"].append(float(logs.get("accuracy", np.nan)))
+            if "val_loss" in logs:
+                loss, accuracy = float(logs["val_loss"]), float(logs["val_accuracy"])
+                curves["val loss"].append(loss)
+                curves["val accuracy"].append(accuracy)
+                if (accuracy, -loss) > (state["best"][0], -state["best"][1]):
+                    state["best"], state["weights"] = (accuracy, loss), self.model.get_weights()
+            if progress is not None:
+                progress(start + span * (epoch + 1) / epochs, f"{label}: epoch {epoch + 1} of {epochs}")
+
+    if epochs > 0:
+        model.fit(x_train, y_train, batch_size=batch, epochs=epochs, verbose=0, shuffle=True, callbacks=[Track()],
+                  validation_data=(x_val, y_val) if len(x_val) else None)
+    return curves, state["weights"] if state["weights"] is not None else model.get_weights()
+
+
+def dense_head(images, labels, *, epochs: int = 30, learning_rate: float = 1e-3, dropout: float = 0.2,
+               test_fraction: float = 0.3, seed: int = 0, progress=None):
+    """Frozen features, then dropout and a softmax dense layer trained with Adam; the epoch with the best
+    validation accuracy is kept, and accuracy is measured on the separate test images."""
+    import keras
+
+    images, labels = _check(images, labels)
+    train, val, test = split(labels, test_fraction, seed, validation=0.2)
+    k = int(labels.max()) + 1
+    features = pooled_features(images, None if progress is None else lambda f, m="": progress(0.3 * f, m))
+    keras.utils.set_random_seed(seed)
+    head = keras.Sequential([keras.Input((features.shape[1],)), keras.layers.Dropout(dropout),
+                             keras.layers.Dense(k, activation="softmax")], name="new_head")
+    head.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    curves, weights = _fit(head, features[train], labels[train], features[val], labels[val], epochs, 16, progress,
+                           0.3, 0.7, "new head")
+    head.set_weights(weights)
+    predicted = np.argmax(head.predict(features[test], verbose=0), axis=1)
+    best = int(np.argmax(curves["val accuracy"])) + 1 if curves["val accuracy"] else epochs
+    return _result(labels, test, predicted, k, train, {"curves": {n: np.asarray(v, np.float32)
+                                                                  for n, v in curves.items() if v},
+                                                       "best_epoch": best, "validation": int(len(val))})
+
+
+def fine_tune(images, labels, *, blocks: int = 2, head_epochs: int = 15, epochs: int = 10,
+              learning_rate: float = 1e-4, test_fraction: float = 0.3, seed: int = 0, progress=None):
+    """A new head trained on frozen features first (`head_epochs`), then the last `blocks` MBConv blocks and the
+    1×1 head convolution retrained together with it at a small learning rate (`epochs`). The retrained blocks
+    are fresh copies with ImageNet's weights; their batch normalisation keeps ImageNet's statistics."""
+    import keras
+
+    from core.pretrained import efficientnet
+
+    images, labels = _check(images, labels)
+    plan = efficientnet.block_plan()
+    if not 1 <= blocks <= 4:
+        raise ValueError("Fine-tune between 1 and 4 of the last blocks (those that work at 7×7).")
+    first = len(plan) - blocks
+    train, val, test = split(labels, test_fraction, seed, validation=0.2)
+    k = int(labels.max()) + 1
+    activations = cut_features(images, first, None if progress is None else lambda f, m="": progress(0.25 * f, m))
+    keras.utils.set_random_seed(seed)
+    top = efficientnet.build_top(first, activations.shape[-1])
+    inputs = keras.Input(activations.shape[1:])
+    x = keras.layers.Dropout(0.2)(top(inputs, training=False))
+    outputs = keras.layers.Dense(k, activation="softmax", name="new_head")(x)
+    model = keras.Model(inputs, outputs, name="fine_tuned")
+    x_train, y_train, x_val, y_val = activations[train], labels[train], activations[val], labels[val]
+    top.trainable = False
+    model.compile(keras.optimizers.Adam(1e-3), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    head_curves, weights = _fit(model, x_train, y_train, x_val, y_val, head_epochs, 16, progress, 0.25, 0.25,
+                                "new head")
+    model.set_weights(weights)
+    top.trainable = True
+    for layer in top.layers:  # batch norm stays in inference mode with ImageNet's statistics
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    model.compile(keras.optimizers.Adam(learning_rate), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    tune_curves, weights = _fit(model, x_train, y_train, x_val, y_val, epochs, 16, progress, 0.5, 0.5,
+                                f"fine-tuning {blocks} block(s)")
+    model.set_weights(weights)
+    predicted = np.argmax(model.predict(activations[test], verbose=0), axis=1)
+    curves = {n: np.asarray(head_curves[n] + tune_curves[n], np.float32) for n in head_curves if head_curves[n]}
+    return _result(labels, test, predicted, k, train, {"curves": curves, "fine_tune_from": head_epochs + 1,
+                                                       "validation": int(len(val))})
