@@ -54,6 +54,8 @@ TOPICS = [
          "Digits, MNIST, Fashion-MNIST or your zip: naive Bayes, SGD, random forest, k-NN, SVM, logistic, a CNN."),
         ("pages/face_verification.py", "Face verification", ":material/how_to_reg:",
          "Same person? dlib's 128-D ResNet embedding vs LBP and pixels: verdict, threshold gauge, ROC over pairs."),
+        ("pages/barcodes_qr.py", "Barcodes & QR codes", ":material/qr_code_scanner:",
+         "Generate a QR code and an EAN-13, paste them into a photo, read them with five decoders; damage curves."),
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
