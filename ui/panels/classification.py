@@ -121,14 +121,15 @@ def dataset_overview(data: Dataset, *, key: str) -> None:
     for note in data.notes:
         st.info(note, icon=":material/info:")
     left, right = st.columns([3, 2])
-    picks = [np.flatnonzero(data.y_train == c)[:6] for c in range(data.classes)]
-    tiles = np.concatenate([data.x_train[p] if len(p) == 6 else np.concatenate(
-        [data.x_train[p], np.zeros((6 - len(p), *data.image_shape), np.float32)]) for p in picks])
+    shown = min(data.classes, 12)
+    picks = [np.flatnonzero(data.y_train == c)[:4] for c in range(shown)]
+    blank = np.zeros(data.image_shape, np.float32)
+    tiles = np.stack([data.x_train[p[row]] if row < len(p) else blank for row in range(4) for p in picks])
     zoom = max(1, 28 // data.image_shape[0])
-    grid = mosaic(tiles, columns=6)
-    left.image(np.kron(grid, np.ones((zoom, zoom), np.float32)), clamp=True,
-               caption="Six training images per class, one class per row: " + ", ".join(data.class_names[:12]),
-               width="stretch")
+    grid = mosaic(tiles, columns=shown)
+    left.image(np.kron(grid, np.ones((zoom, zoom), np.float32)), clamp=True, width=min(560, 44 * shown),
+               caption="Four training images per class, one class per column: "
+                       + ", ".join(data.class_names[:shown]) + (" …" if data.classes > shown else ""))
     fig = go.Figure(go.Bar(x=list(data.class_names), y=counts, marker_color="#4c78a8"))
     fig.update_layout(height=260, title="Training images per class", margin=dict(l=10, r=10, t=40, b=10))
     right.plotly_chart(fig, width="stretch", key=f"{key}.balance")
