@@ -182,7 +182,7 @@ def _nms_kept(boxes, scores, labels, overlap: float) -> np.ndarray:
 # -- Haar cascades ---------------------------------------------------------------------------------------------
 
 HAAR = {"face + eyes": "haarcascade_frontalface_default.xml", "face + smile": "haarcascade_frontalface_default.xml",
-        "cat face": "haarcascade_frontalcatface.xml", "full body": "haarcascade_fullbody.xml",
+        "cat face": "haarcascade_frontalcatface_extended.xml", "full body": "haarcascade_fullbody.xml",
         "eyes": "haarcascade_eye.xml"}
 
 
