@@ -56,6 +56,8 @@ TOPICS = [
          "Same person? dlib's 128-D ResNet embedding vs LBP and pixels: verdict, threshold gauge, ROC over pairs."),
         ("pages/barcodes_qr.py", "Barcodes & QR codes", ":material/qr_code_scanner:",
          "Generate a QR code and an EAN-13, paste them into a photo, read them with five decoders; damage curves."),
+        ("pages/pretrained_networks.py", "Pretrained networks", ":material/neurology:",
+         "ImageNet top-5 with EfficientNet-Lite0 (offline) or the book's Keras models, Grad-CAM, transfer learning."),
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
