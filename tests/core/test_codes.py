@@ -282,3 +282,22 @@ def test_robustness_is_seeded_and_refuses_unreadable_pairs():
         robustness("blur", decoders=("opencv_barcode",), symbols=("QR L",))
     with pytest.raises(ValueError, match="Unknown degradation"):
         robustness("fog")
+
+
+def test_bench_truth_from_json_or_a_text_file_beside_the_image(tmp_path):
+    import argparse
+    import json
+
+    from bench.setup_codes import CODES_SETUP, read_truth
+
+    (tmp_path / "a.txt").write_text("9789389898644\nhello\n", encoding="utf-8")
+    truth = tmp_path / "truth.json"
+    truth.write_text(json.dumps({"b.png": [BOOK_PAYLOAD]}, ensure_ascii=False), encoding="utf-8")
+    degradation = CODES_SETUP.make_degradation(argparse.Namespace(truth=str(truth)))
+    image = np.ones((32, 32), np.float32)
+    assert degradation.make(str(tmp_path / "a.png"), image).truth == ["9789389898644", "hello"]
+    assert degradation.make(str(tmp_path / "b.png"), image).truth == [BOOK_PAYLOAD]
+    assert degradation.make(str(tmp_path / "c.png"), image).truth is None
+    truth.write_text('{"a.png": "not a list"}')
+    with pytest.raises(ValueError, match="expected"):
+        read_truth(str(truth))
