@@ -181,13 +181,13 @@ def write_idx(array: np.ndarray, *, compress: bool = True) -> bytes:
     return gzip.compress(raw, mtime=0) if compress else raw
 
 
-def fashion_available(root: str | Path = FASHION_DIR) -> bool:
-    return all((Path(root) / name).is_file() for name in FASHION_FILES.values())
+def fashion_available(root: str | Path | None = None) -> bool:
+    return all((Path(root or FASHION_DIR) / name).is_file() for name in FASHION_FILES.values())
 
 
-def fashion_mnist(root: str | Path = FASHION_DIR) -> Dataset:
+def fashion_mnist(root: str | Path | None = None) -> Dataset:
     """The full Fashion-MNIST: 60,000 training and 10,000 test images (28×28), classes in label order."""
-    root = Path(root)
+    root = Path(root or FASHION_DIR)
     if not fashion_available(root):
         raise DatasetUnavailable(FASHION_HOW)
     parts = {key: read_idx(root / name, expect=IDX_IMAGES if key.endswith("images") else IDX_LABELS)

@@ -20,8 +20,10 @@ from core.tasks.classification import predictions
 from ui.cells import Cells
 from ui.params import param_widgets, set_params
 
-SOURCES = {"digits": "Digits (8×8, bundled)", "mnist": "MNIST 5,000 (28×28, bundled)",
-           "fashion-mnist": "Fashion-MNIST (70,000, 28×28)", "zip": "Upload a zip of class folders"}
+SOURCES = {"Digits": "digits", "MNIST": "mnist", "Fashion-MNIST": "fashion-mnist", "Zip": "zip"}  # label: key
+SOURCES_HELP = ("**Digits**: scikit-learn's 1,797 8×8 digits (bundled). **MNIST**: 5,000 real 28×28 digits "
+                "(bundled). **Fashion-MNIST**: 70,000 28×28 garments (Debian's dataset-fashion-mnist). **Zip**: "
+                "your own images, one folder per class.")
 MAX_UPLOAD_MB = 100
 # the book's accuracies on full Fashion-MNIST (60,000 / 10,000), and ours on the same split (measured with
 # `python -m bench classify --dataset fashion-mnist`, 2 CPU cores, defaults: see README "Benchmarks")
@@ -76,7 +78,7 @@ def dataset_picker(*, key: str) -> tuple[Dataset | None, str]:
     """The sidebar's data set choice; (the data set, or None, and a message when there is none)."""
     q = dict(bind="query-params")
     st.sidebar.header("Data set")
-    source = st.sidebar.radio("Images", list(SOURCES), format_func=SOURCES.get, key=f"{key}.data", **q)
+    source = SOURCES[st.sidebar.radio("Images", list(SOURCES), key=f"{key}.data", help=SOURCES_HELP, **q)]
     seed = int(st.sidebar.number_input("Split and subsample seed", 0, 999, 0, key=f"{key}.seed", **q))
     if source == "fashion-mnist" and not datasets.fashion_available():
         return None, datasets.FASHION_HOW
