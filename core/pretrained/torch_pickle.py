@@ -58,7 +58,7 @@ class _TensorRef:
         if flat is None:
             raise ValueError(f"storage {self.storage.key} has no data")
         if not self.size:
-            return flat[self.offset].copy()
+            return np.array(flat[self.offset])
         item = flat.dtype.itemsize
         view = np.lib.stride_tricks.as_strided(flat[self.offset:], shape=self.size,
                                                strides=tuple(s * item for s in self.stride), writeable=False)
@@ -188,7 +188,7 @@ def save_legacy(state: dict[str, np.ndarray], file: BinaryIO) -> None:
     _use_new_zipfile_serialization=False)` writes), for tests of `load_legacy`."""
     storages, refs = [], collections.OrderedDict()
     for i, (name, value) in enumerate(state.items()):
-        array = np.ascontiguousarray(value)
+        array = np.array(value, order="C")  # (ascontiguousarray would make a 0-d array 1-d)
         storage = _Storage(str(i), array.dtype, int(array.size), array.reshape(-1))
         stride = tuple(int(s // array.itemsize) for s in array.strides)
         storages.append(storage)
