@@ -58,6 +58,8 @@ TOPICS = [
          "Generate a QR code and an EAN-13, paste them into a photo, read them with five decoders; damage curves."),
         ("pages/pretrained_networks.py", "Pretrained networks", ":material/neurology:",
          "ImageNet top-5 with EfficientNet-Lite0 (offline) or the book's Keras models, Grad-CAM, transfer learning."),
+        ("pages/object_detection.py", "Object detection", ":material/select_all:",
+         "YOLOv3-tiny (80 COCO classes), Haar, HOG and MTCNN with labels and scores; IoU, NMS, colour splash."),
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
