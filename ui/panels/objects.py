@@ -280,8 +280,10 @@ def _detector_mask(image: np.ndarray, *, key: str, yolo_ready: bool) -> np.ndarr
     if not labels:
         st.warning("This detector found nothing here: the mask is empty.")
         return np.zeros(image.shape[:2], bool)
-    keep = st.multiselect("Classes to keep in colour", labels, default=labels[:1], key=f"{key}.classes")
-    boxes = [b for b, label in zip(run.output.extras["boxes"], run.output.extras["labels"]) if label in keep]
+    found = list(zip(run.output.extras["boxes"], run.output.extras["labels"]))
+    largest = max(found, key=lambda item: int(item[0][2]) * int(item[0][3]))[1]  # the class of the largest box
+    keep = st.multiselect("Classes to keep in colour", labels, default=[largest], key=f"{key}.classes.{chosen}")
+    boxes = [b for b, label in found if label in keep]
     return boxes_mask(image.shape, boxes)
 
 
