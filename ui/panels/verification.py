@@ -148,7 +148,7 @@ def face_choice(photo: Photo, detector: str, *, key: str, label: str) -> np.ndar
         st.warning(f"No face found in {label} by {detector}. The whole photo is taken as the face, which only "
                    "makes sense for a tight face crop: try the other face finder, or a sharper, frontal photo.",
                    icon=":material/face_retouching_off:")
-    st.image(_drawn(photo.image, boxes, chosen), width="stretch",
+    st.image(_drawn(photo.image, boxes, chosen), width=340,
              caption=f"{photo.name} · {photo.image.shape[1]}×{photo.image.shape[0]} · {len(boxes)} face(s)")
     if len(boxes) > 1:
         return crop(photo.image, tuple(boxes[chosen]), margin=0.5)
