@@ -193,16 +193,30 @@ def show_codes(scene: Scene, *, key: str) -> None:
 
 # -- result cells ---------------------------------------------------------------------------------------------
 
+READS = {"opencv_qr": "QR only", "opencv_qr_aruco": "QR only", "wechat": "QR only", "opencv_barcode": "1-D only"}
+_MARKDOWN = set("\\`*_{}[]()#+-.!|<>~$:")
+
+
+def escape(text: str, limit: int = 70) -> str:
+    """User text shown in markdown: special characters escaped, line breaks as ⏎, cut at `limit` characters."""
+    text = text if len(text) <= limit else text[:limit - 1] + "…"
+    return "".join("\\" + c if c in _MARKDOWN else c for c in text.replace("\r", "").replace("\n", " ⏎ "))
+
+
 def codes_caption(result, comparison) -> str:
     extras = result.output.extras
     count = extras["count"]
     text = f"**{count} {'code' if count == 1 else 'codes'}**" if count else "**No code found**"
-    text += f" · {extras['decoder seconds']:.3f} s decoding"
+    text += f" · decoding {extras['decoder seconds']:.3f} s"
+    if result.method.key in READS:
+        text += f" · :gray[{READS[result.method.key]}]"
     if comparison.truth is not None and "decode_rate" in result.metrics:
+        metric = comparison.task.metric
         rate = result.metrics["decode_rate"]
-        text += "  \n" + metric_caption(result, comparison).split(" · ", 1)[-1]
-        if not np.isfinite(rate):
-            text = text.replace("decode rate **–**", "no true payloads")
+        text += "  \n" + (f"decode rate **{metric('decode_rate').format(rate)}**" if np.isfinite(rate) else
+                          "no true payloads") + f" · false decodes **{int(result.metrics['false_decodes'])}**"
+    for index, code in enumerate(extras["codes"], start=1):
+        text += f"  \n{index}\\. {code['symbology']}: {escape(code['text'])}"
     for notice in extras.get("notices", []):
         if notice != "No code found.":
             text += f"  \n:gray[{notice}]"
