@@ -172,14 +172,18 @@ def example_zip() -> bytes:
 
 
 def set_overview(image_set) -> None:
-    from core.faces import mosaic
+    """Up to 8 thumbnails (56 px) of each of the first 6 classes, one row per class."""
+    import cv2
 
     counts = np.bincount(image_set.labels)
-    tiles = []
-    for label in range(min(len(image_set.names), 6)):
-        members = image_set.images[image_set.labels == label][:8]
-        tiles += [m / 255.0 for m in members] + [np.ones((224, 224, 3))] * (8 - len(members))
-    st.image(mosaic(np.stack(tiles).astype(np.float32), columns=8, gap=4), width=640,
+    side, gap, per_row, shown = 56, 4, 8, min(len(image_set.names), 6)
+    grid = np.full((shown * (side + gap), per_row * (side + gap), 3), 255, np.uint8)
+    for row in range(shown):
+        members = image_set.images[image_set.labels == row][:per_row]
+        for column, tile in enumerate(members):
+            y, x = row * (side + gap), column * (side + gap)
+            grid[y:y + side, x:x + side] = cv2.resize(tile, (side, side), interpolation=cv2.INTER_AREA)
+    st.image(grid, width=per_row * (side + gap),
              caption=f"{len(image_set.names)} classes ({', '.join(image_set.names[:6])}), {len(image_set.labels)} "
                      f"images ({counts.min()}–{counts.max()} each); one row per class")
     for note in image_set.notes:
