@@ -55,6 +55,8 @@ class ImageSetup:
     add_arguments: Callable[[argparse.ArgumentParser], None]
     make_degradation: Callable[[argparse.Namespace], Degradation]  # one setting; ValueError on bad settings
     grid: tuple[str, ...] = ()  # options (argparse dests) that take a comma-separated list: one case per value
+    # a task whose cases come from its own options (a data set) instead of image files: (args) -> cases
+    cases: Callable[[argparse.Namespace], list[Case]] | None = None
 
     def settings_grid(self, args: argparse.Namespace) -> list[argparse.Namespace]:
         """One namespace per combination of the grid options' values (each a single value), in order."""

@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub = tasks.add_parser(name, help=what, description=f"{task.label}: {what}.",
                                epilog=f"These options take a comma-separated list (a grid: one case per value and "
                                       f"image): {grid}." if grid else None)
-        _add_common(sub, images=setup is not None)
+        _add_common(sub, images=setup is not None and setup.cases is None)
         if setup is not None:
             setup.add_arguments(sub)
         sub.set_defaults(setup=setup, task_spec=task)
@@ -155,6 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         _note(task)(("interrupted" if code == 130 else "stopped") + saved + ".")
         return code
     records = collector.ordered()
+    if plan.refs and plan.task.name in SETUPS and SETUPS[plan.task.name].cases is not None:
+        records = [{"dataset": r.get("setting", {}).get("dataset", r.get("image")), **r} for r in records]
     _print_tables(args, plan, records)
     try:
         _write_outputs(task, plan, records, _note(task) if not args.quiet else (lambda message: None))
@@ -202,6 +204,8 @@ def make_plan(args: argparse.Namespace) -> Plan:
     task: Task = args.task_spec
     setup: ImageSetup | None = args.setup
     images = getattr(args, "images", None)
+    if setup is not None and setup.cases is not None and args.example is None:  # a data set, not image files
+        return _setup_plan(args, task, setup)
     if args.example is None and not images:
         raise ValueError("give --images (files, folders, globs or sample:NAME) or --example N." if setup else
                          f"{task.name} runs on seeded synthetic examples: give --example N.")
@@ -231,6 +235,21 @@ def make_plan(args: argparse.Namespace) -> Plan:
             refs.append(CaseRef(len(refs), item.name, _maker(found, index, degradation),
                                 degradation.case_digest(item.name, item.digest), dict(degradation.settings)))
     return Plan(task, _merged(degradations), runs, repeats, refs, len(refs), found.skipped, outputs)
+
+
+def _setup_plan(args: argparse.Namespace, task: Task, setup: ImageSetup) -> Plan:
+    """The plan of a setup that makes its own cases (classify's --dataset)."""
+    _check_options(args)
+    outputs = {name: _output_path(getattr(args, name), f"--{name}") if getattr(args, name) else None
+               for name in ("json", "report", "csv")}
+    methods = select(_registered(task), args.methods, task)
+    runs = engine.slots(task, variants(methods, parse_params(args.params), parse_sweeps(args.sweep), task))
+    repeats = {m.key: args.repeat or (SLOW_REPEAT if m.slow else DEFAULT_REPEAT) for m in methods}
+    cases = setup.cases(args)
+    refs = [CaseRef(i, case.name, lambda case=case: case, case.digest, dict(case.settings))
+            for i, case in enumerate(cases)]
+    settings = {key: ",".join(str(c.settings.get(key)) for c in cases) for key in (cases[0].settings if cases else {})}
+    return Plan(task, settings, runs, repeats, refs, len(refs), [], outputs)
 
 
 def _maker(found: ImageSet, index: int, degradation: Degradation):
@@ -336,7 +355,7 @@ def _heading(args: argparse.Namespace, plan: Plan) -> str:
     settings = " ".join(f"{k}={v}" for k, v in plan.settings.items())
     repeat = f"repeat {args.repeat}" if args.repeat else f"repeat {DEFAULT_REPEAT} ({SLOW_REPEAT} if slow)"
     parts = [f"**{plan.task.name}**", settings]
-    if args.example is None:
+    if args.example is None and hasattr(args, "color"):
         parts += ["colour" if args.color else "gray", f"max side {args.max_side}" if args.max_side else "full size"]
     if args.jobs or args.scheduler:
         parts.append(f"Dask {'local cluster of ' + str(args.jobs) if args.jobs else args.scheduler}")

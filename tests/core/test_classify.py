@@ -233,3 +233,24 @@ def test_drawing_is_cropped_scaled_centred_and_inverted_as_needed():
     assert rows.max() - rows.min() + 1 == 20 and abs((rows.mean() + 0.5) - 14) <= 1 and abs((cols.mean() + .5) - 14) <= 1
     light = prepare(drawing, (8, 8), dark_background=False)
     assert light[0, 0] == 1.0 and light.min() < 0.1
+
+
+# -- the bench ------------------------------------------------------------------------------------------------------
+
+def test_bench_runs_a_dataset_and_names_it_in_every_record(tmp_path, capsys):
+    import json
+
+    from bench.cli import main
+
+    out = tmp_path / "records.json"
+    assert main(["classify", "--dataset", "mnist", "--train-size", "500", "--methods", "naive_bayes,knn",
+                 "--repeat", "1", "--json", str(out), "-q"]) == 0
+    records = json.loads(out.read_text())
+    assert [r["method"] for r in records] == ["naive_bayes", "knn"]
+    for record in records:
+        assert record["dataset"] == "mnist" and record["setting"]["train_size"] == 500
+        assert {"params", "accuracy", "f1_macro", "fit_seconds", "predict_seconds"} <= set(record)
+    assert records[1]["accuracy"] >= 0.8
+    with pytest.raises(SystemExit):
+        main(["classify", "--dataset", str(tmp_path / "missing.zip")])
+    assert "no such zip file" in capsys.readouterr().err
