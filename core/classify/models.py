@@ -162,14 +162,15 @@ def random_forest(x_train, y_train, x_test, *, trees=100, max_depth=20, max_feat
     return output
 
 
-@method(task=CLASSIFY, key="knn", label="k nearest neighbours",
+@method(task=CLASSIFY, key="knn", label="k nearest neighbours", book="6.4.4",
         params=[Param("neighbors", "Neighbours k", 5, min=1, max=25),
                 Param("weights", "Votes", "distance", choices=("distance", "uniform"),
                       help="Distance: nearer neighbours count more (1/distance).")],
         summary="A test image takes the classes of the k training images closest to it in pixel space.",
         explanation=("Nothing is learned: the training images are kept, and each test image is compared to all of "
                      "them (Euclidean distance over the pixels). Its k nearest ones vote. Prediction, not training, "
-                     "is the slow part, and grows with the training set."),
+                     "is the slow part, and grows with the training set. (The book uses 2 neighbours on Gabor features of "
+                     "faces, §6.4.4; here the features are the pixels.)"),
         latex=r"P(c\mid x)\propto\sum_{j\in N_k(x)} w_j\,[y_j=c],\quad w_j=1/\lVert x-x_j\rVert")
 def knn(x_train, y_train, x_test, *, neighbors=5, weights="distance"):
     from sklearn.neighbors import KNeighborsClassifier
@@ -178,7 +179,7 @@ def knn(x_train, y_train, x_test, *, neighbors=5, weights="distance"):
     return _fitted(KNeighborsClassifier(n_neighbors=k, weights=weights, n_jobs=-1), x_train, y_train, x_test)
 
 
-@method(task=CLASSIFY, key="svm", label="SVM (RBF kernel)",
+@method(task=CLASSIFY, key="svm", label="SVM (RBF kernel)", book="6.5.1",
         params=[Param("C", "C (margin softness)", 5.0, min=0.01, max=100.0, log=True,
                       help="Larger C fits the training set more closely."),
                 Param("gamma", "Kernel width γ", "scale", choices=("scale", "auto"))],
@@ -188,7 +189,8 @@ def knn(x_train, y_train, x_test, *, neighbors=5, weights="distance"):
                      "classes by the widest margin in that kernel's space. Probabilities come from Platt scaling "
                      "(a sigmoid of the scores) fitted on 3-fold cross-validation, so training takes four fits. "
                      "Training time "
-                     "grows faster than the training set: keep it under about 10,000 images."),
+                     "grows faster than the training set: keep it under about 10,000 images. (The book's SVM is the linear "
+                     "one of the HOG people detector, §6.5.1; chapter 7 has none.)"),
         latex=r"f(x)=\sum_i \alpha_i y_i\, e^{-\gamma\lVert x-x_i\rVert^2}+b")
 def svm(x_train, y_train, x_test, *, C=5.0, gamma="scale"):
     from sklearn.calibration import CalibratedClassifierCV
@@ -201,13 +203,14 @@ def svm(x_train, y_train, x_test, *, C=5.0, gamma="scale"):
     return _fitted(model, x_train, y_train, x_test)
 
 
-@method(task=CLASSIFY, key="logistic", label="Logistic regression (softmax)",
+@method(task=CLASSIFY, key="logistic", label="Logistic regression (softmax)", book="7.1",
         params=[Param("C", "C (inverse regularisation)", 1.0, min=1e-3, max=100.0, log=True),
                 Param("max_iter", "Maximum iterations", 200, min=20, max=2000, step=20)],
         summary="A linear score per class turned into probabilities by a softmax, fitted by L-BFGS.",
         explanation=("The same linear scores as the SGD classifier, but trained jointly for all classes on the "
                      "cross-entropy of their softmax, with an L2 penalty ‖w‖²/(2C), by a quasi-Newton solver on "
-                     "the whole training set at once."),
+                     "the whole training set at once. Not one of the book's models: a baseline between its SGD classifier "
+                     "and its CNN."),
         latex=r"P(c\mid x)=\frac{e^{w_c^\top x+b_c}}{\sum_k e^{w_k^\top x+b_k}}")
 def logistic(x_train, y_train, x_test, *, C=1.0, max_iter=200):
     import warnings
