@@ -100,3 +100,9 @@ def test_colour_splash_sources_and_an_empty_drawn_mask():
     assert not at.exception and not errors(at), errors(at)
     assert at.multiselect(key="od.splash.classes.haar").value == ["face"]  # the class of the largest box
     assert "Colour splash" in image_captions(at)
+
+
+def test_the_page_at_its_defaults_loads_no_tensorflow():
+    from tests.pages.helpers import heavy_imports
+
+    assert not heavy_imports(PAGE, SMALL), "only the MTCNN detector (not a default) may load TensorFlow"

@@ -131,7 +131,7 @@ def class_views(comparison) -> None:
                            key=f"{comparison.key}.boxes_csv", icon=":material/download:")
 
 
-DETECTION_CELLS = Cells(caption=detection_caption, details=None, per_row=3, zoom=False, leading=_leading,
+DETECTION_CELLS = Cells(caption=detection_caption, details=None, zoom=False, leading=_leading,
                         compare_views=class_views,
                         targets=lambda c: {"count": float(len(c.truth["labels"]))} if c.truth is not None else {})
 
@@ -198,11 +198,15 @@ def nms_picture(image: np.ndarray, boxes, steps, shown: int) -> np.ndarray:
     return canvas.astype(np.float32) / 255
 
 
-def _raw_yolo(image: np.ndarray, size: int, floor: float):
+def _raw_yolo(image: np.ndarray, floor: float):
+    """YOLOv3-tiny's raw boxes at the method's default inputs (224 and 416 px), before NMS."""
     from core.objects.detectors import yolo_raw
 
-    boxes, classes, scores, names = yolo_raw(image, size=size, floor=floor)
-    return boxes, scores, [names[c] for c in classes]
+    parts = [yolo_raw(image, size=size, floor=floor) for size in (224, 416)]
+    names = parts[0][3]
+    boxes = np.concatenate([p[0] for p in parts])
+    scores = np.concatenate([p[2] for p in parts])
+    return boxes, scores, [names[c] for p in parts for c in p[1]]
 
 
 def nms_explainer(image: np.ndarray, *, key: str, yolo_ready: bool) -> None:
@@ -218,9 +222,9 @@ def nms_explainer(image: np.ndarray, *, key: str, yolo_ready: bool) -> None:
         boxes, scores, _ = memo(synthetic_candidates, int(seed), objects=3, per_object=4, size=256)
         labels, picture = None, np.full((256, 256, 3), 0.97, np.float32)
     else:
-        floor = c3.slider("Score threshold", 0.05, 0.9, 0.2, 0.05, key=f"{key}.floor")
+        floor = c3.slider("Score threshold", 0.05, 0.9, 0.1, 0.05, key=f"{key}.floor")
         try:
-            boxes, scores, labels = memo(_raw_yolo, image, 416, float(floor))
+            boxes, scores, labels = memo(_raw_yolo, image, float(floor))
         except ValueError as error:
             st.error(str(error))
             return
