@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.caching import BoundedCache
-from core.image import digest
-
-_EMBEDDINGS = BoundedCache("verification.embeddings", 8 * 2 ** 20, max_age=3600.0)
 
 
 def dlib_embedding(chip: np.ndarray, jitter: int = 0) -> np.ndarray:
@@ -16,11 +12,7 @@ def dlib_embedding(chip: np.ndarray, jitter: int = 0) -> np.ndarray:
     from core.verification.models import resnet
 
     chip = np.ascontiguousarray(chip, np.uint8)
-
-    def make() -> np.ndarray:
-        return np.asarray(resnet().compute_face_descriptor(chip, int(jitter)), np.float32)
-
-    return _EMBEDDINGS.get((digest(chip), int(jitter)), make)
+    return np.asarray(resnet().compute_face_descriptor(chip, int(jitter)), np.float32)
 
 
 def gray(chip: np.ndarray) -> np.ndarray:

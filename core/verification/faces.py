@@ -1,8 +1,8 @@
 """Finding and aligning faces for verification: dlib's HOG detector or MTCNN (core.mtcnn_faces) find them,
 dlib's 5-point landmarks align each one into a 150×150 chip (`dlib.get_face_chip`: eyes level, a fixed scale).
 
-Chips are kept in a byte-bounded cache keyed by the image's content and the finder's settings, so an image that
-appears in several pairs (a set of pairs, a sweep of thresholds) is found and aligned once.
+Nothing is cached across calls, so each method's time includes finding and aligning its faces (a fair
+comparison); within one call, an image that appears in several pairs is found and aligned once (methods._chips).
 """
 from __future__ import annotations
 
@@ -10,14 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.caching import BoundedCache
-from core.image import digest
 
 DETECTORS = ("HOG (dlib)", "MTCNN")
 CHIP_SIDE = 150  # what dlib's ResNet was trained on
 CHIP_PADDING = 0.25
 MAX_SIDE = 1024  # a larger image is reduced before the search (the HOG window is 80 px; faces stay large enough)
-_CHIPS = BoundedCache("verification.chips", 48 * 2 ** 20, max_age=3600.0)
 
 
 @dataclass(frozen=True)
@@ -108,17 +105,13 @@ def face_chip(image: np.ndarray, detector: str = DETECTORS[0], upsample: int = 1
     """The aligned chip of one face of `image`: the `choice`-th best found (the best when there are fewer), or,
     when none is found, the whole image taken as a face crop (`fallback`)."""
     rgb = as_rgb_u8(image)
-
-    def make() -> Chip:
-        boxes, scores = find_faces(rgb, detector, upsample)
-        if len(boxes):
-            used = min(max(int(choice), 0), len(boxes) - 1)
-            box = tuple(int(v) for v in boxes[used])
-            return Chip(align(rgb, box), box, len(boxes), used, False, float(scores[used]))
-        h, w = rgb.shape[:2]
-        return Chip(align(rgb, (0, 0, w, h)), (0, 0, w, h), 0, -1, True, float("nan"))
-
-    return _CHIPS.get((digest(rgb), detector, int(upsample), int(choice)), make)
+    boxes, scores = find_faces(rgb, detector, upsample)
+    if len(boxes):
+        used = min(max(int(choice), 0), len(boxes) - 1)
+        box = tuple(int(v) for v in boxes[used])
+        return Chip(align(rgb, box), box, len(boxes), used, False, float(scores[used]))
+    h, w = rgb.shape[:2]
+    return Chip(align(rgb, (0, 0, w, h)), (0, 0, w, h), 0, -1, True, float("nan"))
 
 
 def crop(image: np.ndarray, box: tuple[int, int, int, int], margin: float = 0.2) -> np.ndarray:

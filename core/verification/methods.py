@@ -6,6 +6,7 @@ from typing import Callable
 
 import numpy as np
 
+from core.image import digest
 from core.registry import VERIFY_FACES, Param, method
 from core.tasks.protocol import Output
 from core.verification.faces import DETECTORS, face_chip
@@ -31,7 +32,8 @@ def _threshold(default: float, high: float, step: float = 0.01) -> Param:
 
 
 def _chips(faces_a, faces_b, detector: str, upsample: int, progress: Callable | None):
-    """Aligned chips of every pair, the faces found in each image and the boxes used."""
+    """Aligned chips of every pair, the faces found in each image and the boxes used (an image given in several
+    pairs is found and aligned once)."""
     if len(faces_a) != len(faces_b):
         raise ValueError(f"{len(faces_a)} first faces for {len(faces_b)} second ones: give them in pairs.")
     if not len(faces_a):
@@ -39,9 +41,13 @@ def _chips(faces_a, faces_b, detector: str, upsample: int, progress: Callable | 
     chips_a, chips_b = [], []
     found = np.zeros((len(faces_a), 2), np.int32)
     boxes = np.zeros((len(faces_a), 2, 4), np.int32)
+    done: dict[str, object] = {}
     for i, (a, b) in enumerate(zip(faces_a, faces_b)):
         for side, (image, chips) in enumerate(((a, chips_a), (b, chips_b))):
-            chip = face_chip(image, detector, upsample)
+            key = digest(np.asarray(image))
+            chip = done.get(key)
+            if chip is None:
+                chip = done[key] = face_chip(image, detector, upsample)
             chips.append(chip.chip)
             found[i, side] = chip.found
             boxes[i, side] = chip.box
@@ -73,8 +79,15 @@ def dlib_resnet(faces_a, faces_b, *, detector=DETECTORS[0], upsample=1, jitter=0
     from core.verification.descriptors import dlib_embedding
 
     chips_a, chips_b, found, boxes = _chips(faces_a, faces_b, detector, upsample, progress)
-    distances = [float(np.linalg.norm(dlib_embedding(a, jitter) - dlib_embedding(b, jitter)))
-                 for a, b in zip(chips_a, chips_b)]
+    embedded: dict[str, np.ndarray] = {}
+
+    def embedding(chip):
+        key = digest(chip)
+        if key not in embedded:
+            embedded[key] = dlib_embedding(chip, jitter)
+        return embedded[key]
+
+    distances = [float(np.linalg.norm(embedding(a) - embedding(b))) for a, b in zip(chips_a, chips_b)]
     return _output(distances, threshold, found, boxes)
 
 
