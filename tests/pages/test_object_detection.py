@@ -106,3 +106,13 @@ def test_the_page_at_its_defaults_loads_no_tensorflow():
     from tests.pages.helpers import heavy_imports
 
     assert not heavy_imports(PAGE, SMALL), "only the MTCNN detector (not a default) may load TensorFlow"
+
+
+def test_the_export_snippet_rebuilds_the_image_and_its_truth_and_reruns_haar():
+    at = open_page(PAGE, SMALL)
+    at.multiselect(key="od.methods").set_value(["haar"]).run()
+    snippet = next(c.value for c in open_tab(at, "od.tab", "Export").code if "get_method(" in c.value)
+    namespace = {}
+    exec(snippet, namespace)
+    output = namespace["method"].run(namespace["image"])
+    assert namespace["truth"]["labels"] == ["person", "face"] and "face" in output.extras["labels"]
