@@ -27,13 +27,15 @@ if pair_tab.open:
             photo_a = fv.photo_picker("Photo A", key="fv.a", first=True)
         with right:
             photo_b = fv.photo_picker("Photo B", key="fv.b", first=False)
-        faces = {}
+        faces, codes = {}, []
         for column, photo, label in ((left, photo_a, "photo A"), (right, photo_b, "photo B")):
             with column:
                 if photo.error:
                     (st.info if photo.image is None and not photo.name else st.error)(photo.error)
                 else:
-                    faces[label] = fv.face_choice(photo, finder, key=f"fv.{label[-1].lower()}", label=label)
+                    var = label[-1].lower()
+                    faces[label], cropped = fv.face_choice(photo, finder, key=f"fv.{var}", label=label)
+                    codes += [photo.code.format(var=var)] + ([cropped.format(var=var)] if cropped else [])
         if photo_b.synthetic:
             st.warning("**Synthetic second photo.** No bundled data set holds two photos of one real person, so "
                        "photo B is the astronaut photo itself, changed by an augmentation. Upload two photos of one "
@@ -54,13 +56,11 @@ if pair_tab.open:
             else:
                 truth = np.array([known[0] == known[1]])
                 st.caption(f"Truth for these samples: **{'the same person' if truth[0] else 'different people'}**.")
+            truth_line = "truth = None" if truth is None else f"truth = np.array([{bool(truth[0])}])"
             ui.compare(VERIFY_FACES, {"faces_a": [a], "faces_b": [b]}, truth=truth, key="fv.pair",
                        defaults=["dlib_resnet", "lbp_chi2", "pixels"], label="Methods to compare",
                        cells=fv.PAIR_CELLS,
-                       recipe=("import numpy as np\nfrom core.gallery import load_sample\n"
-                               "from core.verification.pairs import augmented\n"
-                               "a = load_sample('astronaut')\nb = augmented(a, 'gamma 0.8 + rotated 8°')\n"
-                               "truth = np.array([True])  # your own photos: decode them with core.decode"),
+                       recipe="\n".join(["import numpy as np", *codes, truth_line]),
                        variables={"faces_a": "[a]", "faces_b": "[b]"})
 
 if set_tab.open:

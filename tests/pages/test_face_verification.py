@@ -62,6 +62,12 @@ def test_choosing_the_other_face_changes_the_crop():
     assert not at.exception
     assert any("face 2 (green) is used" in i.value for i in at.info)
     assert _distances(at)[0] > first + 0.3  # the spurious box is not her face
+    # the Export tab's snippet rebuilds both photos and the chosen crops, and gets the same distance
+    namespace = {}
+    snippet = next(c.value for c in open_tab(at, "fv.pair.tab", "Export").code if "get_method(" in c.value)
+    assert "crop(a, " in snippet and "crop(b, " in snippet
+    exec(snippet, namespace)
+    assert abs(float(namespace["result"][0]) - _distances(at)[0]) < 2e-3
 
 
 def test_bad_uploads_are_clear_messages():

@@ -30,6 +30,7 @@ class Photo:
     name: str
     error: str | None = None
     synthetic: bool = False  # made from a bundled photo by augmentation
+    code: str = ""  # Python that rebuilds it, with `{var}` for its variable name
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -75,12 +76,16 @@ def sample_names(first: bool) -> list[str]:
 def _sample(name: str) -> Photo:
     from core.verification.pairs import AUGMENTATIONS
 
+    load = "from core.gallery import load_sample\n"
     if name.startswith("lfw_subset face #"):
-        return Photo(_lfw(int(name.split("#")[1].split()[0])), name)
+        index = int(name.split("#")[1].split()[0])
+        return Photo(_lfw(index), name, code=f"from core.verification.pairs import lfw_face\n{{var}} = lfw_face({index})")
     for kind in AUGMENTATIONS:
         if kind in name:
-            return Photo(_augmented(kind), name, synthetic=True)
-    return Photo(_astronaut(), name)
+            return Photo(_augmented(kind), name, synthetic=True,
+                         code=load + "from core.verification.pairs import augmented\n"
+                                     f"{{var}} = augmented(load_sample('astronaut'), {kind!r})")
+    return Photo(_astronaut(), name, code=load + "{var} = load_sample('astronaut')")
 
 
 def photo_picker(label: str, *, key: str, first: bool) -> Photo:
@@ -106,7 +111,9 @@ def photo_picker(label: str, *, key: str, first: bool) -> Photo:
     image, error = _decode(raw)
     if error:
         return Photo(None, name, f"Could not use “{name}”: {error}")
-    return Photo(image, name)
+    return Photo(image, name, code="from core.decode import decode_image\nfrom core.image import fit_size, to_rgb\n"
+                                   f"{{var}} = fit_size(to_rgb(decode_image(open({name!r}, 'rb').read(), "
+                                   f"max_side={WORK_SIDE})[0]), {WORK_SIDE})[0]")
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding faces…")
@@ -129,9 +136,10 @@ def _drawn(image: np.ndarray, boxes: np.ndarray, chosen: int) -> np.ndarray:
     return shown
 
 
-def face_choice(photo: Photo, detector: str, *, key: str, label: str) -> np.ndarray:
+def face_choice(photo: Photo, detector: str, *, key: str, label: str) -> tuple[np.ndarray, str]:
     """Show the faces found in the photo; with several, let the user choose one (the best by default) and return
-    that face with a margin, so every method sees the same face. With none, say so (the whole photo is used)."""
+    that face with a margin, so every method sees the same face. With none, say so (the whole photo is used).
+    Also returns the code line that makes the crop ("" when the whole photo is used)."""
     from core.verification.faces import crop
 
     boxes, scores = _found(digest(photo.image), detector, photo.image)
@@ -151,8 +159,10 @@ def face_choice(photo: Photo, detector: str, *, key: str, label: str) -> np.ndar
     st.image(_drawn(photo.image, boxes, chosen), width=340,
              caption=f"{photo.name} · {photo.image.shape[1]}×{photo.image.shape[0]} · {len(boxes)} face(s)")
     if len(boxes) > 1:
-        return crop(photo.image, tuple(boxes[chosen]), margin=0.5)
-    return photo.image
+        box = tuple(int(v) for v in boxes[chosen])
+        return crop(photo.image, box, margin=0.5), ("from core.verification.faces import crop\n"
+                                                    f"{{var}} = crop({{var}}, {box}, margin=0.5)")
+    return photo.image, ""
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
