@@ -69,21 +69,22 @@ def degrade(code: Code, kind: str, value: float, *, seed: int = 0, module_px: in
     side = int(max(base.shape) * (1 + margin))
     size = max(base.shape) / side
     canvas = np.ones((side, side), np.float32)
+    # every trial places the code a little differently (a sub-pixel shift, a turn of up to 1°): some readers
+    # are sensitive to exact placement, and a camera never gives the same one twice
+    shift = rng.uniform(-0.5, 0.5, 2) / side
+    jitter = dict(center=(0.5 + shift[0], 0.5 + shift[1]), size=size)
+    turn = float(rng.uniform(-1, 1))
     if kind == "rotation":
-        return paste(canvas, base, corners(canvas.shape, base.shape, size=size, rotation=value))
+        return paste(canvas, base, corners(canvas.shape, base.shape, rotation=value + turn, **jitter))
     if kind == "perspective":
-        return paste(canvas, base, corners(canvas.shape, base.shape, size=size / (1 + value / 2), tilt_x=value / 1.6))
+        jitter["size"] = size / (1 + value / 2)
+        return paste(canvas, base, corners(canvas.shape, base.shape, tilt_x=value / 1.6, rotation=turn, **jitter))
+    image = paste(canvas, base, corners(canvas.shape, base.shape, rotation=turn, **jitter))
     if kind == "scale":
         factor = float(value) / module_px
-        image = paste(canvas, base, corners(canvas.shape, base.shape, size=size))
         small = max(8, int(round(side * factor)))
         interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-        offset = rng.uniform(0, 1)  # sub-pixel phase of the grid, varied by the seed
-        matrix = np.float32([[factor, 0, offset], [0, factor, offset]])
-        if factor < 1:
-            return cv2.resize(image, (small, small), interpolation=interpolation)
-        return cv2.warpAffine(image, matrix, (small, small), flags=interpolation, borderValue=1.0)
-    image = paste(canvas, base, corners(canvas.shape, base.shape, size=size))
+        return cv2.resize(image, (small, small), interpolation=interpolation)
     if kind == "noise":
         return np.clip(image + rng.normal(0, value, image.shape), 0, 1).astype(np.float32)
     if kind == "blur":

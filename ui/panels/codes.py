@@ -13,7 +13,7 @@ from core.codes.generate import LEVELS, RECOVERY, Code, make_ean13, make_qr
 from core.codes.robustness import DEGRADATIONS, SYMBOLS, robustness, sample_images
 from core.image import encode_png
 from core.tasks.codes import BOOK_PAYLOAD, PHOTOS
-from ui.cells import Cells, metric_caption
+from ui.cells import Cells
 from ui.memo import memo
 from ui.plots import cached_figure
 
@@ -289,21 +289,47 @@ def wechat_models_panel(*, key: str) -> None:
 
 # -- robustness -----------------------------------------------------------------------------------------------
 
-DASHES = {"QR L": "dot", "QR M": "dash", "QR Q": "dashdot", "QR H": "solid", "EAN-13": "longdash"}
+DASHES = {"zxing-cpp": "solid", "OpenCV QRCodeDetector": "dash", "OpenCV QRCodeDetectorAruco": "dot",
+          "WeChat QR (opencv-contrib)": "dashdot", "OpenCV BarcodeDetector (1-D)": "longdash"}
 PALETTE = {"zxing-cpp": "#4c78a8", "OpenCV QRCodeDetector": "#f58518", "OpenCV QRCodeDetectorAruco": "#54a24b",
            "WeChat QR (opencv-contrib)": "#e45756", "OpenCV BarcodeDetector (1-D)": "#b279a2"}
 
 
 def robustness_figure(rows: list[dict], x_title: str) -> go.Figure:
-    fig = go.Figure()
+    """One panel per code (QR at each level, EAN-13), one line per decoder: decode rate against the damage."""
+    from plotly.subplots import make_subplots
+
     frame = pd.DataFrame(rows)
-    for (decoder, symbol), group in frame.groupby(["decoder", "symbol"], sort=False):
-        fig.add_trace(go.Scatter(x=group["value"], y=group["decode_rate"], mode="lines+markers",
-                                 name=f"{decoder} · {symbol}", line=dict(color=PALETTE.get(decoder), dash=DASHES[symbol]),
-                                 hovertemplate=f"{decoder} · {symbol}<br>%{{x}}: %{{y:.2f}}<extra></extra>"))
-    fig.update_layout(height=430, xaxis_title=x_title, yaxis_title="decode rate", yaxis_range=[-0.03, 1.03],
-                      margin=dict(l=10, r=10, t=30, b=10), legend=dict(font=dict(size=10)))
+    symbols = list(dict.fromkeys(frame["symbol"]))
+    titles = [f"{s} (v{int(frame[frame.symbol == s].version.iloc[0])}, ~{RECOVERY[s[-1]]} %)" if s.startswith("QR")
+              else s for s in symbols]
+    fig = make_subplots(rows=1, cols=len(symbols), shared_yaxes=True, subplot_titles=titles,
+                        horizontal_spacing=0.03)
+    shown = set()
+    for col, symbol in enumerate(symbols, start=1):
+        for decoder, group in frame[frame.symbol == symbol].groupby("decoder", sort=False):
+            fig.add_trace(go.Scatter(x=group["value"], y=group["decode_rate"], mode="lines+markers", name=decoder,
+                                     legendgroup=decoder, showlegend=decoder not in shown,
+                                     line=dict(color=PALETTE.get(decoder), dash=DASHES.get(decoder, "solid")),
+                                     hovertemplate=f"{decoder} · {symbol}<br>%{{x}}: %{{y:.2f}}<extra></extra>"),
+                          row=1, col=col)
+            shown.add(decoder)
+        fig.update_xaxes(title_text=x_title if col == (len(symbols) + 1) // 2 else "", row=1, col=col)
+    fig.update_yaxes(title_text="decode rate", range=[-0.03, 1.03], row=1, col=1)
+    fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=10), legend=dict(orientation="h", y=-0.25))
     return fig
+
+
+def limits(rows: list[dict], kind: str) -> pd.DataFrame:
+    """Per decoder and code: the worst damage still read in at least half the trials (scale: the smallest
+    module); "never" when it read none, "–" where the decoder does not read that symbology."""
+    frame = pd.DataFrame(rows)
+    decoders, symbols = list(dict.fromkeys(frame["decoder"])), [s for s in SYMBOLS if s in set(frame["symbol"])]
+    table = pd.DataFrame("–", index=pd.Index(decoders, name="decoder"), columns=symbols)
+    for (decoder, symbol), group in frame.groupby(["decoder", "symbol"], sort=False):
+        read = group[group["decode_rate"] >= 0.5]["value"]
+        table.loc[decoder, symbol] = "never" if not len(read) else f"{read.min() if kind == 'scale' else read.max():g}"
+    return table
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -319,7 +345,9 @@ def robustness_tab(comparison, *, key: str) -> None:
     st.caption("A generated code on a white canvas, degraded step by step; each decoder reads every image and is "
                "scored with this page's decode rate. The code keeps its size in pixels per module, so an H code "
                "(more modules) is bigger than an L code of the same payload: at a given blur or noise the levels "
-               "differ only by their error correction. Seeded: the same settings give the same curves.")
+               "differ only by their error correction. Each trial places the code with a random sub-pixel shift "
+               "and a turn of up to 1° (OpenCV's readers are sensitive to exact placement, even undamaged). "
+               "Seeded: the same settings give the same curves.")
     labels = {m.key: m.label for m in methods_for(DECODE_CODES)}
     c1, c2, c3 = st.columns([1, 2, 2])
     kind = c1.selectbox("Degradation", list(DEGRADATIONS), index=list(DEGRADATIONS).index("occlusion"),
@@ -354,7 +382,8 @@ def robustness_tab(comparison, *, key: str) -> None:
         st.session_state[f"{key}.rows"] = (run_key, rows)
     stored = st.session_state.get(f"{key}.rows")
     if stored is None:
-        st.info("Press **Run the sweep** (a few seconds per decoder; noise makes WeChat and ArUco slower).")
+        st.info("Press **Run the sweep**: a few seconds per decoder; a noise sweep takes about a minute, as noisy "
+                "images make WeChat and the ArUco reader search much longer.")
         return
     stored_key, rows = stored
     if stored_key != run_key:
@@ -362,8 +391,14 @@ def robustness_tab(comparison, *, key: str) -> None:
     st.plotly_chart(cached_figure(robustness_figure, rows, DEGRADATIONS[stored_key[0]].label), width="stretch",
                     key=f"{key}.figure")
     if stored_key[0] == "occlusion":
-        st.caption("Claimed recovery: L ~7 %, M ~15 %, Q ~25 %, H ~30 % of the codewords. A sticker covers whole "
-                   "modules and some function patterns too, so the measured limits fall somewhat below the claims.")
+        st.caption("Claimed recovery: L ~7 %, M ~15 %, Q ~25 %, H ~30 % of the *codewords*. A square sticker over "
+                   "a share of the *area* damages a larger share of codewords (each codeword is 8 modules laid out "
+                   "in a 2-module-wide column, and a partly covered one is lost), so the measured limits fall "
+                   "below the claims, in the same order.")
+    worst = "smallest module size" if stored_key[0] == "scale" else "worst damage"
+    st.markdown(f"**Measured limits**: the {worst} each decoder still read in at least half the trials "
+                f"({DEGRADATIONS[stored_key[0]].label}; empty: never).")
+    st.dataframe(memo(limits, rows, stored_key[0]), width="stretch")  # "–": the decoder doesn't read that code
     frame = pd.DataFrame(rows)[["decoder", "symbol", "value", "decode_rate", "false_decodes", "seconds", "version"]]
     with st.expander("Table and the degraded images", icon=":material/table:"):
         st.dataframe(frame, hide_index=True, width="stretch")
