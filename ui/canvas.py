@@ -133,64 +133,101 @@ def _background_png(image_digest: str, geometry: CanvasGeometry, _image: np.ndar
     return buffer.getvalue()
 
 
-def _canvas(image: np.ndarray | None, geometry: CanvasGeometry, *, key: str, mode: str, **kwargs):
+_UNSET = object()
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b)
+    return a == b
+
+
+def _component(key: str, convert, *, own_fragment: bool = True, **kwargs):
+    """The canvas component inside a fragment, returning `convert(result)`.
+
+    A canvas reports its (empty) value once it has mounted in the browser, which used to rerun the whole page
+    about two seconds after it opened. In a fragment only the fragment reruns; the page reruns when what the canvas
+    gives (a mask, points, rectangles) has really changed. A caller that draws the canvas in a fragment of its own
+    (and decides itself when the page reruns) passes `own_fragment=False`."""
     from streamlit_drawable_canvas import st_canvas
 
+    if not own_fragment:
+        return convert(st_canvas(key=key, **kwargs))
+    store, in_page_run = f"_canvas.{key}.value", f"_canvas.{key}.page_run"
+
+    def draw() -> None:
+        value = convert(st_canvas(key=key, **kwargs))
+        previous = st.session_state.get(store, _UNSET)
+        st.session_state[store] = value
+        if not st.session_state.get(in_page_run) and previous is not _UNSET and not _same(previous, value):
+            st.rerun()  # the whole page: its inputs changed
+
+    st.session_state[in_page_run] = True
+    try:
+        st.fragment(draw)()
+    finally:
+        st.session_state[in_page_run] = False
+    return st.session_state[store]
+
+
+def _canvas(image: np.ndarray | None, geometry: CanvasGeometry, *, key: str, mode: str, convert,
+            own_fragment: bool = True, **kwargs):
     background = _background(image, geometry) if image is not None else None
     # The key carries the image digest, so strokes made on one image never land on another.
     suffix = digest(image)[:10] if image is not None else "blank"
-    return st_canvas(background_image=background, height=geometry.display_height, width=geometry.display_width,
-                     drawing_mode=mode, key=f"{key}.{suffix}", **kwargs)
+    return _component(f"{key}.{suffix}", convert, own_fragment=own_fragment, background_image=background,
+                      height=geometry.display_height, width=geometry.display_width, drawing_mode=mode, **kwargs)
 
 
 def mask_canvas(image: np.ndarray, *, key: str, brush: int = 15, color: str = "#ff2d55",
-                max_width: int = 512, min_width: int = 0) -> np.ndarray:
+                max_width: int = 512, min_width: int = 0, own_fragment: bool = True) -> np.ndarray:
     """Freehand brush; returns a bool mask of the source size (small images shown at `min_width`)."""
     geometry = CanvasGeometry.fit(image.shape, max_width, min_width)
-    result = _canvas(image, geometry, key=key, mode="freedraw", stroke_width=brush, stroke_color=color,
-                     return_image_data=True)
-    return mask_from_rgba(result.image_data, geometry)
+    return _canvas(image, geometry, key=key, mode="freedraw", stroke_width=brush, stroke_color=color,
+                   return_image_data=True, own_fragment=own_fragment,
+                   convert=lambda result: mask_from_rgba(result.image_data, geometry))
 
 
 def scribble_canvas(image: np.ndarray, *, key: str, label: int, colors=DEFAULT_LABEL_COLORS,
                     brush: int = 8, max_width: int = 512) -> np.ndarray:
     """Scribbles in one colour per label; `label` (1-based) picks the current brush colour."""
     geometry = CanvasGeometry.fit(image.shape, max_width)
-    result = _canvas(image, geometry, key=key, mode="freedraw", stroke_width=brush,
-                     stroke_color=colors[label - 1], return_image_data=True)
-    return labels_from_rgba(result.image_data, geometry, tuple(colors))
+    return _canvas(image, geometry, key=key, mode="freedraw", stroke_width=brush, stroke_color=colors[label - 1],
+                   return_image_data=True,
+                   convert=lambda result: labels_from_rgba(result.image_data, geometry, tuple(colors)))
 
 
 def point_canvas(image: np.ndarray, *, key: str, max_width: int = 512) -> list[tuple[float, float]]:
     geometry = CanvasGeometry.fit(image.shape, max_width)
-    result = _canvas(image, geometry, key=key, mode="point", stroke_color="#ff2d55", point_display_radius=4)
-    return points_from_json(result.json_data, geometry)
+    return _canvas(image, geometry, key=key, mode="point", stroke_color="#ff2d55", point_display_radius=4,
+                   convert=lambda result: points_from_json(result.json_data, geometry))
 
 
 def rect_canvas(image: np.ndarray, *, key: str, max_width: int = 512) -> tuple[int, int, int, int] | None:
     geometry = CanvasGeometry.fit(image.shape, max_width)
-    result = _canvas(image, geometry, key=key, mode="rect", stroke_color="#ff2d55", stroke_width=2,
-                     fill_color="rgba(255, 45, 85, 0.15)")
-    return rect_from_json(result.json_data, geometry)
+    return _canvas(image, geometry, key=key, mode="rect", stroke_color="#ff2d55", stroke_width=2,
+                   fill_color="rgba(255, 45, 85, 0.15)",
+                   convert=lambda result: rect_from_json(result.json_data, geometry))
 
 
 def rects_canvas(image: np.ndarray, *, key: str, color: str = "#ff2d55",
                  max_width: int = 512) -> list[tuple[int, int, int, int]]:
     """Several rectangles (e.g. one reference patch per class); returns them all, in drawing order."""
     geometry = CanvasGeometry.fit(image.shape, max_width)
-    result = _canvas(image, geometry, key=key, mode="rect", stroke_color=color, stroke_width=2,
-                     fill_color="rgba(255, 255, 255, 0.15)")
-    return rects_from_json(result.json_data, geometry)
+    return _canvas(image, geometry, key=key, mode="rect", stroke_color=color, stroke_width=2,
+                   fill_color="rgba(255, 255, 255, 0.15)",
+                   convert=lambda result: rects_from_json(result.json_data, geometry))
 
 
 def draw_kernel(*, key: str, size: int = 160) -> np.ndarray | None:
     """A small black pad on which the user draws a blur kernel in white; None until something is drawn."""
-    from streamlit_drawable_canvas import st_canvas
-
     st.sidebar.caption("Draw the kernel (white on black). It is cropped to the stroke and normalised.")
     with st.sidebar:
-        result = st_canvas(background_color="#000000", stroke_color="#ffffff", stroke_width=6, height=size,
-                           width=size, drawing_mode="freedraw", return_image_data=True, key=key)
+        return _component(key, _kernel_drawing, background_color="#000000", stroke_color="#ffffff", stroke_width=6,
+                          height=size, width=size, drawing_mode="freedraw", return_image_data=True)
+
+
+def _kernel_drawing(result) -> np.ndarray | None:
     rgba = result.image_data
     if rgba is None:
         return None

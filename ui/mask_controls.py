@@ -66,7 +66,8 @@ def _mask_editor(image: np.ndarray, key: str, brush: int) -> None:
     """The canvas. A stroke reruns only this fragment; the button reruns the app with the new mask."""
     state = _editor_state(key)
     st.markdown("**Paint the missing region** (your strokes are the mask; the canvas toolbar can undo them).")
-    drawn = mask_canvas(image, key=f"{key}.canvas{state['version']}", brush=brush, color=STROKE, min_width=448)
+    drawn = mask_canvas(image, key=f"{key}.canvas{state['version']}", brush=brush, color=STROKE, min_width=448,
+                        own_fragment=False)  # this fragment decides when the page reruns (the button)
     state["drawn"] = drawn
     if state["seen"] != state["run"]:  # first pass of a full run: the page uses exactly these strokes
         state["seen"], state["applied"] = state["run"], digest(drawn)

@@ -23,10 +23,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve_app():
-    """Start `streamlit run app.py` on a free port; yields its URL and stops it afterwards."""
+def serve_app(**environment: str):
+    """Start `streamlit run app.py` on a free port (with these extra environment variables); yields its URL and
+    stops it afterwards."""
     port = _free_port()
-    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false", **environment)
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
