@@ -14,8 +14,8 @@ ui.header("Face verification", "Two photos in, one question out: the same person
           "against a threshold.", "Chapter 8 (§8.4)")
 st.caption(fv.PRIVACY)
 
-pair_tab, set_tab = ui.lazy_tabs([":material/compare: A pair of photos", ":material/ssid_chart: Labelled pairs (ROC)"],
-                                 key="fv.tab")
+pair_tab, sets_tab, set_tab = ui.lazy_tabs([":material/compare: A pair of photos", ":material/groups: Two sets of photos",
+                                            ":material/ssid_chart: Labelled pairs (ROC)"], key="fv.tab")
 
 if pair_tab.open:
     with pair_tab:
@@ -106,3 +106,43 @@ if set_tab.open:
                        key="fv.set", defaults=["dlib_resnet", "lbp_chi2", "pixels"], label="Methods to compare",
                        cells=fv.SET_CELLS, recipe=recipe,
                        variables={"faces_a": "pairs.faces_a", "faces_b": "pairs.faces_b"}, truth_code="pairs.same")
+
+if sets_tab.open:
+    with sets_tab:
+        st.caption("Every photo of set A is compared with every photo of set B (at most "
+                   f"{fv.MAX_SET} each); in each photo the face with the best detector score is used.")
+        SET_SOURCES = ["Samples", "Upload photos"]
+        source = st.radio("Photos", SET_SOURCES, horizontal=True, key="fv.sets_source", bind="query-params")
+        if source == SET_SOURCES[0]:
+            set_a, set_b = fv.sample_sets()
+            def who(photo):
+                return "astronaut" if photo.name.startswith("astronaut") else photo.name
+
+            truth = np.array([who(a) == who(b) for a in set_a for b in set_b])
+            st.warning("**Partly synthetic.** The astronaut's other photos are augmentations of the same one; B3 is "
+                       "another person (an enlarged lfw_subset face). Upload your own sets for a real test.",
+                       icon=":material/science:")
+        else:
+            c1, c2 = st.columns(2)
+            with c1:
+                set_a, problems_a = fv.set_uploader("Set A", key="fv.sets_a")
+            with c2:
+                set_b, problems_b = fv.set_uploader("Set B", key="fv.sets_b")
+            for problem in problems_a + problems_b:
+                st.error(problem)
+            answer = st.radio("Sets A and B show (optional: scores the verdicts)",
+                              ["I don't say", "the same person", "different people"], horizontal=True,
+                              key="fv.sets_truth")
+            truth = None if answer == "I don't say" or not set_a or not set_b else \
+                np.full(len(set_a) * len(set_b), answer == "the same person")
+        if not set_a or not set_b:
+            st.info("Upload at least one photo to each set.", icon=":material/photo_library:")
+        else:
+            fv.set_strip(set_a, f"Set A: {len(set_a)} photo(s)")
+            fv.set_strip(set_b, f"Set B: {len(set_b)} photo(s)")
+            faces_a = [a.image for a in set_a for _ in set_b]
+            faces_b = [b.image for _ in set_a for b in set_b]
+            comparison_view = ([a.name for a in set_a], [b.name for b in set_b])
+            ui.compare(VERIFY_FACES, {"faces_a": faces_a, "faces_b": faces_b}, truth=truth, key="fv.sets",
+                       defaults=["dlib_resnet", "lbp_chi2", "pixels"], label="Methods to compare",
+                       cells=fv.sets_cells(comparison_view))

@@ -141,3 +141,21 @@ def test_roc_over_synthetic_pairs_and_zips():
     assert not at.exception and not errors(at), errors(at)
     table = at.dataframe[0].value
     assert len(table) == 3 and table["ROC AUC"].iloc[0] > 0.9
+
+
+def test_two_sets_of_photos():
+    at = open_page(PAGE)
+    at = open_tab(at, "fv.tab", "Two sets of photos")
+    assert not at.exception and not errors(at), errors(at)
+    assert _verdicts(at)[0] == "Same person"  # dlib: 4 of the 6 pairs are her, B3 is someone else
+    assert any(c.value.startswith("median distance") and "4 of 6 pairs match" in c.value for c in at.caption)
+    at = open_page(PAGE, {"fv.sets_source": "Upload photos"})
+    at = open_tab(at, "fv.tab", "Two sets of photos")
+    assert any("at least one photo to each set" in i.value for i in at.info)
+    face = _png(_astronaut_u8())
+    at.get("file_uploader")[0].set_value([("her.png", face, "image/png"), ("junk.png", b"junk", "image/png")])
+    at.get("file_uploader")[1].set_value([("again.png", face, "image/png")])
+    at.run()
+    assert not at.exception
+    assert any("Could not use “junk.png”" in e for e in errors(at)), errors(at)
+    assert _verdicts(at)[0] == "Same person"

@@ -343,3 +343,78 @@ def _set_png(result, comparison) -> bytes:
 
 
 SET_CELLS = Cells(grid=set_results, png=_set_png, zoom=False)
+
+
+# -- two sets of photos -------------------------------------------------------------------------------------------
+
+MAX_SET = 8  # photos per set: every photo of A is compared with every photo of B
+
+
+def sample_sets() -> tuple[list[Photo], list[Photo]]:
+    """Set A: the astronaut and her mirror image; set B: two more copies of her (gamma and rotation; darker,
+    blurred and noisy) and one lfw person, the odd one out."""
+    from core.verification.pairs import AUGMENTATIONS
+
+    first = [_sample("astronaut (Eileen Collins)"), _sample(f"astronaut, {AUGMENTATIONS[1]} (synthetic)")]
+    second = [_sample(f"astronaut, {AUGMENTATIONS[k]} (synthetic)") for k in (0, 2)] + [_sample(sample_names(False)[-2])]
+    return first, second
+
+
+def set_uploader(label: str, *, key: str) -> tuple[list[Photo], list[str]]:
+    """Several photos for one set; unreadable ones are named and left out."""
+    uploads = st.file_uploader(label, type=["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp"],
+                               accept_multiple_files=True, key=key)
+    photos, problems = [], []
+    for upload in (uploads or [])[:MAX_SET]:
+        image, error = _decode(upload.getvalue())
+        if error:
+            problems.append(f"Could not use “{upload.name}”: {error}")
+        else:
+            photos.append(Photo(image, upload.name))
+    if uploads and len(uploads) > MAX_SET:
+        problems.append(f"Only the first {MAX_SET} photos of {label.lower()} are used.")
+    return photos, problems
+
+
+def set_strip(photos: list[Photo], caption: str) -> None:
+    tiles = st.columns(MAX_SET)
+    for tile, photo in zip(tiles, photos):
+        tile.image(fit_size(np.clip(photo.image, 0, 1), 160)[0], caption=photo.name[:28], width="stretch")
+    st.caption(caption)
+
+
+def sets_results(comparison) -> None:
+    """Per method: the A × B distance matrix (✓ where a pair is called the same) and a verdict from the median."""
+    for r in comparison.results:
+        if not r.ok:
+            st.error(f"**{r.method.label}**: {r.error}")
+    ok = comparison.ok
+    if not ok:
+        return
+    names_a, names_b = comparison.view
+    columns = st.columns(min(3, len(ok)))
+    for i, r in enumerate(ok):
+        threshold = float(r.output.extras["threshold"])
+        matrix = np.asarray(r.image, np.float64).reshape(len(names_a), len(names_b))
+        median = float(np.median(matrix))
+        matches = int((matrix <= threshold).sum())
+        with columns[i % len(columns)]:
+            st.markdown(f"#### {'Same person' if median <= threshold else 'Different people'}")
+            text = [[f"{v:.2f}{' ✓' if v <= threshold else ''}" for v in row] for row in matrix]
+            fig = go.Figure(go.Heatmap(z=matrix, x=[f"B{j + 1}" for j in range(len(names_b))],
+                                       y=[f"A{k + 1}" for k in range(len(names_a))], text=text,
+                                       texttemplate="%{text}", colorscale=[[0, "#54a24b"], [1, "#e45756"]],
+                                       zmid=threshold, showscale=False,
+                                       hovertemplate="%{y} × %{x}: %{z:.3f}<extra></extra>"))
+            fig.update_layout(title=dict(text=r.method.label, font=dict(size=13)), height=80 + 46 * len(names_a),
+                              margin=dict(l=10, r=10, t=35, b=10), yaxis=dict(autorange="reversed"))
+            st.plotly_chart(fig, width="stretch", key=f"{comparison.key}.matrix.{r.method.key}")
+            st.caption(f"median distance **{median:.3f}** vs threshold {threshold:g} · {matches} of {matrix.size} "
+                       f"pairs match · {r.seconds:.2f} s")
+    st.caption("A1… and B1… are the photos of each set, in order. The verdict takes the median over all A × B pairs, "
+               "so one odd photo does not decide it.")
+
+
+def sets_cells(names: tuple[list[str], list[str]]) -> Cells:
+    """Cells for the two-sets view; `names` (set A's photos, set B's) becomes comparison.view."""
+    return Cells(grid=sets_results, png=_set_png, zoom=False, controls=lambda comparison: names)
