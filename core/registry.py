@@ -275,7 +275,7 @@ DECODE_CODES = _task("decode_codes", "Barcode & QR decoding", ("image",), CODES_
                       Metric("false_decodes", "false decodes", "", 0, higher_is_better=False)),
                      "core.tasks.codes", primary="decode_rate")
 
-# verify_faces: two lists of face images (float32 RGB in [0, 1], any size each), pair i = (faces_a[i], faces_b[i]);
+# verify_faces: two lists of face images (RGB or gray, float in [0, 1] or uint8, any size each), pair i = (a[i], b[i]);
 # out, a distance per pair; truth: (N,) bool, True = the same person (core.tasks.verification)
 from core.tasks.protocol import DISTANCES  # noqa: E402
 

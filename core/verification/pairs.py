@@ -19,13 +19,13 @@ import numpy as np
 from core.face_sets import IMAGE_EXTENSIONS, MAX_ZIP_MEMBER, _augment, _check_zip, lfw_faces
 
 SYNTHETIC_SIDE = 112  # lfw_subset's 25×25 faces are enlarged to this (HOG needs faces of about 80 px)
-ZIP_DECODE_SIDE = 512
-MAX_ZIP_IMAGES = 400
+ZIP_DECODE_SIDE = 384  # faces in a photo this size are still 40 px or more, which HOG (upsampled once) finds
+MAX_ZIP_IMAGES = 160  # kept as uint8 RGB: at most 160 × 0.44 MB = 70 MB for one zip
 
 
 @dataclass
 class PairSet:
-    faces_a: list[np.ndarray]  # float32 RGB in [0, 1], any size each
+    faces_a: list[np.ndarray]  # RGB, float32 in [0, 1] (synthetic) or uint8 (from a zip), any size each
     faces_b: list[np.ndarray]
     same: np.ndarray  # (N,) bool
     names: list[tuple[str, str]]
@@ -94,7 +94,7 @@ def lfw_face(index: int, side: int = 256) -> np.ndarray:
 
 
 def read_person_zip(data: bytes, *, max_images: int = MAX_ZIP_IMAGES) -> tuple[dict[str, list[np.ndarray]], list[str]]:
-    """{person: [float32 RGB images]} from a zip with one folder per person, and notes on what was skipped.
+    """{person: [uint8 RGB images]} from a zip with one folder per person, and notes on what was skipped.
     Refused (ValueError): not a zip, empty, a path leading outside it, a zip bomb, too large unpacked."""
     from core.decode import decode_image
 
@@ -122,7 +122,8 @@ def read_person_zip(data: bytes, *, max_images: int = MAX_ZIP_IMAGES) -> tuple[d
             except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error):
                 skipped += 1
                 continue
-            people.setdefault(parts[-2], []).append(image if image.ndim == 3 else _rgb(image))
+            rgb = image if image.ndim == 3 else _rgb(image)
+            people.setdefault(parts[-2], []).append((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8))
     notes = []
     if loose:
         notes.append(f"{loose} image(s) at the top of the zip, outside any person's folder, were ignored.")

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
+from core.caching import bounded
 from core.image import digest, encode_png, fit_size
 from ui.cells import Cells
 
@@ -239,7 +240,7 @@ def synthetic_set(identities: int, strength: float, seed: int):
     return synthetic_pairs(identities=identities, strength=strength, seed=seed)
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the zip…")
+@bounded(max_mb=96)  # shared read-only, not copied on every rerun as st.cache_data would
 def zip_set(data_digest: str, max_pairs: int, _data: bytes):
     from core.verification.pairs import load_pair_zip
 
@@ -264,7 +265,7 @@ def pairs_overview(pairs, shown: int = 8) -> None:
     from core.verification.faces import as_rgb_u8
 
     def tile(image):
-        small = fit_size(np.asarray(image, np.float32), 72)[0]
+        small = fit_size(as_rgb_u8(image).astype(np.float32) / 255.0, 72)[0]
         out = np.ones((72, 72, 3), np.float32)
         out[:small.shape[0], :small.shape[1]] = small if small.ndim == 3 else small[..., None]
         return out
