@@ -20,7 +20,8 @@ PIXEL_THRESHOLD = 0.72
 
 FINDER = Param("detector", "Face finder", DETECTORS[0], choices=DETECTORS,
                help="dlib's HOG detector (fast, frontal faces) or MTCNN (three small CNNs, TensorFlow; finds more "
-                    "turned and smaller faces). When no face is found the whole image is taken as the face.")
+                    "turned and smaller faces; its first use loads TensorFlow, several seconds). When no face is found "
+                    "the whole image is taken as the face.")
 UPSAMPLE = Param("upsample", "HOG upsampling", 1, min=0, max=2, step=1,
                  help="HOG only: how many times the image is doubled before the search. Its window is 80 px, so "
                       "1 finds faces down to about 40 px (4× the pixels, slower).")
