@@ -20,8 +20,8 @@ def test_defaults_detect_on_the_astronaut_and_score_by_class():
     at = open_page(PAGE, SMALL)
     assert not at.exception, at.exception
     captions = _captions(at)
-    assert len(captions) == 3, captions  # YOLOv3-tiny, Haar, HOG
-    haar = captions[1]
+    assert len(captions) == (3 if YOLO_HERE else 2), captions  # YOLOv3-tiny (when its files are here), Haar, HOG
+    haar = captions[-2]
     assert "1 face" in haar and "precision **1.00**" in haar, haar
     if YOLO_HERE:
         assert not errors(at), errors(at)
