@@ -58,27 +58,28 @@ def build_cnn(shape: tuple[int, int], classes: int, architecture: str = "small")
     from keras import layers
 
     height, width = shape
-    inputs = keras.Input((height, width, 1))
+    inputs = keras.Input((height, width, 1), name="image")
+    # every layer is named: Keras' automatic names repeat when a network is built in a background thread
     if architecture == "book":
         padding = "valid" if min(height, width) >= 10 else "same"  # 3×3 valid convs need room at 8×8
-        x = layers.Conv2D(64, 3, padding=padding, activation="relu")(inputs)
-        x = layers.MaxPooling2D(2)(x)
-        x = layers.Dropout(0.2)(x)
-        x = layers.Conv2D(256, 3, padding=padding, activation="relu")(x)
-        x = layers.MaxPooling2D(2)(x)
-        x = layers.Dropout(0.2)(x)
-        x = layers.Flatten()(x)
-        x = layers.Dense(256, activation="relu")(x)
-        x = layers.Dropout(0.4)(x)
+        x = layers.Conv2D(64, 3, padding=padding, activation="relu", name="conv1")(inputs)
+        x = layers.MaxPooling2D(2, name="pool1")(x)
+        x = layers.Dropout(0.2, name="drop1")(x)
+        x = layers.Conv2D(256, 3, padding=padding, activation="relu", name="conv2")(x)
+        x = layers.MaxPooling2D(2, name="pool2")(x)
+        x = layers.Dropout(0.2, name="drop2")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(256, activation="relu", name="dense")(x)
+        x = layers.Dropout(0.4, name="drop3")(x)
     else:
-        x = layers.Conv2D(32, 3, padding="same", activation="relu")(inputs)
-        x = layers.MaxPooling2D(2)(x)
-        x = layers.Conv2D(64, 3, padding="same", activation="relu")(x)
-        x = layers.MaxPooling2D(2)(x)
-        x = layers.Dropout(0.3)(x)
-        x = layers.Flatten()(x)
-        x = layers.Dense(64, activation="relu")(x)
-    outputs = layers.Dense(classes, activation="softmax")(x)
+        x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)
+        x = layers.MaxPooling2D(2, name="pool1")(x)
+        x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
+        x = layers.MaxPooling2D(2, name="pool2")(x)
+        x = layers.Dropout(0.3, name="drop")(x)
+        x = layers.Flatten(name="flatten")(x)
+        x = layers.Dense(64, activation="relu", name="dense")(x)
+    outputs = layers.Dense(classes, activation="softmax", name="classes")(x)
     return keras.Model(inputs, outputs, name=f"cnn_{architecture}")
 
 

@@ -236,11 +236,45 @@ def results_grid(comparison, *, data: Dataset, key: str) -> None:
         st.plotly_chart(confusion_figure(confusion(data, result.output, normalise), data.class_names,
                                          normalise=normalise, title=f"Confusion matrix: {result.method.label}"),
                         width="stretch", key=f"{key}.confusion.{chosen}")
+    pictures(data, result, key=key)
     history = result.output.extras.get("history")
     if history:
         st.plotly_chart(history_figure(history, title=f"{result.method.label}: {result.output.extras.get('state')}"),
                         width="stretch", key=f"{key}.history.{chosen}")
     misclassified_gallery(data, result, key=key)
+
+
+def pictures(data: Dataset, result, *, key: str) -> None:
+    """What a model learned, as images: naive Bayes' class means and variances, the SGD classifier's weight
+    images, the random forest's pixel importances."""
+    from core.faces import mosaic
+
+    extras = result.output.extras
+    shown = []
+    for name, caption in (("mean_images", "class means (μ per pixel)"), ("variance_images", "class variances"),
+                          ("weight_images", "weight image per class (red +, blue −)")):
+        if name in extras:
+            tiles = np.asarray(extras[name], np.float32)
+            if name == "weight_images":
+                scale = np.abs(tiles).max(axis=(1, 2), keepdims=True) + 1e-9
+                tiles = 0.5 + 0.5 * tiles / scale
+            else:
+                tiles = tiles / (tiles.max(axis=(1, 2), keepdims=True) + 1e-9)
+            shown.append((mosaic(tiles, columns=min(10, len(tiles))), caption, name == "weight_images"))
+    if "importance" in extras:
+        importance = np.asarray(extras["importance"], np.float32)
+        shown.append((importance / (importance.max() + 1e-9), "pixel importance (mean impurity decrease)", False))
+    if not shown:
+        return
+    zoom = max(1, 28 // data.image_shape[0])
+    for column, (image, caption, signed) in zip(st.columns(len(shown)), shown):
+        picture = np.kron(image, np.ones((zoom, zoom), np.float32))
+        if signed:  # diverging: blue below 0.5, red above, white lines stay white
+            red = np.clip(2 * picture, 0, 1)
+            blue = np.clip(2 - 2 * picture, 0, 1)
+            picture = np.stack([red, np.minimum(red, blue), blue], axis=-1)
+        column.image(picture, clamp=True, caption=caption + " · classes " + ", ".join(data.class_names[:10]),
+                     width="stretch")
 
 
 def misclassified_gallery(data: Dataset, result, *, key: str, count: int = 24) -> None:
