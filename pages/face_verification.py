@@ -145,4 +145,5 @@ if sets_tab.open:
             comparison_view = ([a.name for a in set_a], [b.name for b in set_b])
             ui.compare(VERIFY_FACES, {"faces_a": faces_a, "faces_b": faces_b}, truth=truth, key="fv.sets",
                        defaults=["dlib_resnet", "lbp_chi2", "pixels"], label="Methods to compare",
-                       cells=fv.sets_cells(comparison_view))
+                       cells=fv.sets_cells(comparison_view), recipe=fv.sets_recipe(set_a, set_b, truth),
+                       variables={"faces_a": "faces_a", "faces_b": "faces_b"})

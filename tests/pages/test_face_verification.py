@@ -149,6 +149,9 @@ def test_two_sets_of_photos():
     assert not at.exception and not errors(at), errors(at)
     assert _verdicts(at)[0] == "Same person"  # dlib: 4 of the 6 pairs are her, B3 is someone else
     assert any(c.value.startswith("median distance") and "4 of 6 pairs match" in c.value for c in at.caption)
+    namespace = {}  # the Export snippet rebuilds both sets and all six pairs
+    exec(next(c.value for c in open_tab(at, "fv.sets.tab", "Export").code if "get_method(" in c.value), namespace)
+    assert len(namespace["result"]) == 6 and int((namespace["result"] <= 0.6).sum()) == 4
     at = open_page(PAGE, {"fv.sets_source": "Upload photos"})
     at = open_tab(at, "fv.tab", "Two sets of photos")
     assert any("at least one photo to each set" in i.value for i in at.info)

@@ -112,9 +112,14 @@ def photo_picker(label: str, *, key: str, first: bool) -> Photo:
     image, error = _decode(raw)
     if error:
         return Photo(None, name, f"Could not use “{name}”: {error}")
-    return Photo(image, name, code="from core.decode import decode_image\nfrom core.image import fit_size, to_rgb\n"
-                                   f"{{var}} = fit_size(to_rgb(decode_image(open({name!r}, 'rb').read(), "
-                                   f"max_side={WORK_SIDE})[0]), {WORK_SIDE})[0]")
+    return Photo(image, name, code=upload_code(name))
+
+
+def upload_code(name: str) -> str:
+    """The code that decodes an uploaded file as the page does (`{var}` for its variable)."""
+    return ("from core.decode import decode_image\nfrom core.image import fit_size, to_rgb\n"
+            f"{{var}} = fit_size(to_rgb(decode_image(open({name!r}, 'rb').read(), max_side={WORK_SIDE})[0]), "
+            f"{WORK_SIDE})[0]")
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding faces…")
@@ -371,10 +376,22 @@ def set_uploader(label: str, *, key: str) -> tuple[list[Photo], list[str]]:
         if error:
             problems.append(f"Could not use “{upload.name}”: {error}")
         else:
-            photos.append(Photo(image, upload.name))
+            photos.append(Photo(image, upload.name, code=upload_code(upload.name)))
     if uploads and len(uploads) > MAX_SET:
         problems.append(f"Only the first {MAX_SET} photos of {label.lower()} are used.")
     return photos, problems
+
+
+def sets_recipe(set_a: list[Photo], set_b: list[Photo], truth) -> str:
+    """Python that rebuilds both sets and the A × B pairs."""
+    lines = ["import numpy as np"]
+    for prefix, photos in (("a", set_a), ("b", set_b)):
+        lines += [photo.code.format(var=f"{prefix}{i + 1}") for i, photo in enumerate(photos)]
+    lines += [f"set_a = [{', '.join(f'a{i + 1}' for i in range(len(set_a)))}]",
+              f"set_b = [{', '.join(f'b{i + 1}' for i in range(len(set_b)))}]",
+              "faces_a = [a for a in set_a for _ in set_b]", "faces_b = [b for _ in set_a for b in set_b]",
+              "truth = None" if truth is None else f"truth = np.array({[bool(t) for t in truth]})"]
+    return "\n".join(lines)
 
 
 def set_strip(photos: list[Photo], caption: str) -> None:
