@@ -54,6 +54,8 @@ def test_robustness_tab_draws_decode_rate_curves():
     at.multiselect(key="qr.robust.symbols").set_value(["QR L", "QR H"]).run()
     at.button(key="qr.robust.run").click().run()
     assert not at.exception, at.exception
+    at.button(key="qr.robust.run").click().run()  # again: the same settings come from the cache
+    assert not at.exception, at.exception
     assert not errors(at), errors(at)
     charts = [c for c in at.get("plotly_chart") if "decode rate" in c.proto.spec]
     assert charts, "no decode-rate figure"

@@ -11,6 +11,7 @@ import streamlit as st
 
 from core.codes.generate import LEVELS, RECOVERY, Code, make_ean13, make_qr
 from core.codes.robustness import DEGRADATIONS, SYMBOLS, robustness, sample_images
+from core.caching import bounded
 from core.image import encode_png
 from core.tasks.codes import BOOK_PAYLOAD, PHOTOS
 from ui.cells import Cells
@@ -332,7 +333,7 @@ def limits(rows: list[dict], kind: str) -> pd.DataFrame:
     return table
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@bounded(max_mb=8)  # not st.cache_data: a cached hit would replay the progress bar of an earlier run
 def _sweep(kind: str, decoders: tuple, symbols: tuple, trials: int, payload: str, module_px: int, seed: int,
            _progress=None) -> list[dict]:
     return robustness(kind, decoders=decoders, symbols=symbols, trials=trials, payload=payload, module_px=module_px,
