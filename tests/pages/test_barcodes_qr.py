@@ -69,3 +69,17 @@ def test_upload_mode_without_a_code_says_no_code_found():
     assert not at.exception, at.exception
     captions = _captions(at)
     assert len(captions) == 5 and all(c.startswith("**No code found**") for c in captions), captions
+
+
+def test_export_snippet_rebuilds_the_scene_and_decodes_it():
+    import contextlib
+    import io
+
+    at = open_page(PAGE, {**SMALL, "qr.methods": ["zxing"]})
+    open_tab(at, "qr.tab", "Export")
+    assert not at.exception, at.exception
+    snippet = next(c.value for c in at.code if "make_qr(" in c.value and "zxing" in c.value)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(snippet, "<export>", "exec"), {})
+    assert "2 codes · decode rate 1.00" in printed.getvalue(), printed.getvalue()
