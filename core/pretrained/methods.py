@@ -54,13 +54,19 @@ def _application(key: str):
                                f"{exc}") from None
 
     run.__name__ = key
+    latex = {"vgg16": r"x_{l+1} = \mathrm{ReLU}(W_l^{3\times3} * x_l + b_l)",
+             "resnet50": r"x_{l+1} = \mathrm{ReLU}(\mathcal{F}(x_l; W_l) + x_l)",
+             "mobilenet_v2": r"x_{l+1} = x_l + P^{1\times1}\,\mathrm{ReLU6}(D^{3\times3}\,\mathrm{ReLU6}(E^{1\times1} x_l))",
+             "inception_v3": r"x_{l+1} = [\,b_1(x_l) \,\|\, b_2(x_l) \,\|\, b_3(x_l) \,\|\, b_4(x_l)\,]",
+             "xception": r"x_{l+1} = x_l + P^{1\times1}(D^{3\times3} x_l)"}[key]
     return method(task=CLASSIFY_IMAGENET, key=key, label=f"{app.label} (download)", book="7.3", params=[_FIT],
                   needs=("weights",), needs_tensorflow=True,
                   summary=f"keras.applications {app.label}: {app.parameters} parameters, {app.size}² input; its "
                           f"ImageNet weights ({app.megabytes:.0f} MB) are downloaded on first use.",
                   explanation=f"The book's §7.3 classifier, built by keras.applications with weights from the file "
                               f"keras itself downloads (cached here after the first time). Preprocessing: "
-                              f"{app.preprocessing}; the image is centre-cropped to {app.size}×{app.size}.")(run)
+                              f"{app.preprocessing}; the image is centre-cropped to {app.size}×{app.size}.",
+                  latex=latex)(run)
 
 
 for _key in ("vgg16", "resnet50", "mobilenet_v2", "inception_v3", "xception"):
