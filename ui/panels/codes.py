@@ -171,9 +171,12 @@ def _clicked_corners(photo: np.ndarray, fallback: np.ndarray, *, key: str) -> np
 
 
 def show_codes(scene: Scene, *, key: str) -> None:
-    """The generated codes, what the generator changed, and PNG downloads."""
+    """What the generator refused or changed, then the generated codes with PNG downloads."""
     for error in scene.errors:
         st.error(error)
+    for code in scene.codes:
+        if code.notice:
+            st.info(f"{code.symbology}: {code.notice}", icon=":material/info:")
     if not scene.codes:
         return
     with st.expander("The generated codes", icon=":material/qr_code_2:"):
@@ -186,8 +189,6 @@ def show_codes(scene: Scene, *, key: str) -> None:
                                f"(~{RECOVERY[code.level]} % recoverable), {len(code.payload.encode('utf-8'))} bytes.")
                 else:
                     st.caption(f"{code.payload}: 95 modules, drawn from the standard's digit tables.")
-                if code.notice:
-                    st.info(code.notice)
                 st.download_button("PNG", encode_png(code.image), f"{code.symbology.lower().replace(' ', '_')}.png",
                                    mime="image/png", key=f"{key}.png.{code.symbology}", icon=":material/download:")
 
