@@ -29,10 +29,3 @@ def test_generate_a_code_and_see_it_decoded(page, app_url):
     decoded = [t for t in _texts(page) if f"QR Code: {PAYLOAD}" in t]
     assert len(decoded) >= 3, decoded  # zxing-cpp, OpenCV and WeChat at least
     screenshot(page, "barcodes_qr")
-    page.get_by_role("tab", name=re.compile("Robustness")).click()
-    wait_until_idle(page)
-    page.get_by_role("button", name=re.compile("Run the sweep")).click()
-    wait_for_text(page, re.compile("Table and the degraded images"), timeout=120_000)
-    wait_until_idle(page)
-    assert_no_errors(page)
-    screenshot(page, "barcodes_qr-robustness")
