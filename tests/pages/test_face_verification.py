@@ -89,12 +89,13 @@ def test_rgba_16bit_and_palette_uploads_are_the_same_person():
     Image.fromarray(u8).quantize(256).save(palette, format="PNG")
     gray16 = (u8.astype(np.float64) @ [0.2125, 0.7154, 0.0721] * 257).astype(np.uint16)
     at = open_page(PAGE, {"fv.b.source": "Upload"})
-    for name, data in (("rgba.png", _png(np.dstack([u8, np.full(u8.shape[:2], 200, np.uint8)]))),
-                       ("deep.png", _png(gray16)), ("palette.png", palette.getvalue())):
+    for i, (name, data) in enumerate((("rgba.png", _png(np.dstack([u8, np.full(u8.shape[:2], 200, np.uint8)]))),
+                                      ("deep.png", _png(gray16)), ("palette.png", palette.getvalue()))):
         _upload(at, 0, name, data)
+        if i == 0:  # one method from here on: a quicker test
+            at.multiselect(key="fv.pair.methods").set_value(["dlib_resnet"]).run()
         assert not at.exception and not errors(at), errors(at)
-        at.radio(key="fv.truth").set_value("Same person").run()
-        assert _verdicts(at)[0] == "Same person" and _distances(at)[0] < 0.3, name
+        assert _verdicts(at) == ["Same person"] and _distances(at)[0] < 0.3, name
 
 
 def test_a_photo_without_a_face_is_flagged():
