@@ -310,6 +310,29 @@ def make_class_zip(folders: dict[str, list[np.ndarray]]) -> bytes:
     return make_zip(folders)
 
 
+def example_shapes_zip(seed: int = 0) -> bytes:
+    """Three classes of noisy 16×16 shapes (disc, bar, cross), 20 each, every fifth one 20×20 instead: a small
+    zip of class folders of mixed sizes (the page's example download, and the tests')."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:16, :16]
+    shapes = {"disc": lambda c: (yy - c[0]) ** 2 + (xx - c[1]) ** 2 < 25,
+              "bar": lambda c: (np.abs(xx - c[1]) < 2) & (np.abs(yy - c[0]) < 6),
+              "cross": lambda c: ((np.abs(xx - c[1]) < 2) | (np.abs(yy - c[0]) < 2)) & (np.abs(xx - c[1]) < 6)
+              & (np.abs(yy - c[0]) < 6)}
+    folders = {}
+    for name, shape in shapes.items():
+        images = []
+        for i in range(20):
+            image = (shape(rng.integers(6, 10, 2)) * 0.9 + rng.normal(0, 0.05, (16, 16))).astype(np.float32)
+            if i % 5 == 0:
+                image = cv2.resize(image, (20, 20))
+            images.append(np.clip(image, 0, 1).astype(np.float32))
+        folders[name] = images
+    return make_class_zip(folders)
+
+
 # -- choosing and subsampling ---------------------------------------------------------------------------------
 
 BUILTIN = ("digits", "mnist", "fashion-mnist")

@@ -37,3 +37,20 @@ def test_drawing_a_digit_shows_and_changes_every_models_probabilities(page, app_
     assert second != first, second
     assert_no_errors(page)
     screenshot(page, "classification-draw")
+
+
+def test_a_zip_of_class_folders_of_mixed_sizes_is_classified(page, app_url, tmp_path):
+    from core.classify import datasets
+
+    archive = tmp_path / "shapes.zip"
+    archive.write_bytes(datasets.example_shapes_zip())
+    page.goto(f"{app_url}/classification?cls.data=Zip&cls.methods=Random+forest")
+    wait_until_idle(page)
+    wait_for_text(page, "Upload a zip with one folder per class")
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(archive))
+    wait_until_idle(page)
+    wait_for_text(page, "all were resized to 16×16")
+    wait_for_text(page, "Misclassified by Random forest")
+    assert_no_errors(page)
+    assert datasets.load_class_zip(archive.read_bytes()).class_names == ("bar", "cross", "disc")
+    assert page.get_by_text("3 classes").first.is_visible()
