@@ -272,10 +272,10 @@ def misclassified_gallery(data: Dataset, result, *, key: str, count: int = 24) -
     picks = np.random.default_rng(seed).choice(wrong, size=min(count, len(wrong)), replace=False)
     predicted = predictions(result.output)
     zoom = max(1, 56 // data.image_shape[0])
-    columns = st.columns(8)
+    columns = st.columns(12)
     for i, index in enumerate(picks):
         image = np.kron(data.x_test[index], np.ones((zoom, zoom), np.float32))
-        columns[i % 8].image(image, clamp=True, width="stretch",
+        columns[i % 12].image(image, clamp=True, width="stretch",
                              caption=f"{data.class_names[predicted[index]]} → {data.class_names[data.y_test[index]]}")
 
 
