@@ -222,7 +222,8 @@ def transfer_results(comparison) -> None:
             if start:
                 fig.add_vline(x=start - 0.5, line_dash="dash", line_color="#888", annotation_text="fine-tuning")
             fig.update_layout(title=r.method.label, height=300, xaxis_title="epoch", yaxis_title="loss",
-                              yaxis2=dict(title="accuracy", overlaying="y", side="right", range=[0, 1.05]),
+                              yaxis2=dict(title="accuracy", overlaying="y", side="right", range=[0, 1.05],
+                                          tickmode="array", tickvals=[0, 0.25, 0.5, 0.75, 1], showgrid=False),
                               legend=dict(orientation="h", y=-0.3), margin=dict(l=10, r=10, t=40, b=10))
             column.plotly_chart(fig, width="stretch", key=f"{key}.curves.{r.method.key}")
     st.markdown("**Confusion matrices** on the test images (rows: true class, normalised)")
