@@ -105,9 +105,10 @@ def free_port() -> int:
 
 
 def start_server(app: Path, port: int, log) -> subprocess.Popen:
+    """The app as deployed code runs: no file watcher (it would drop edited modules from sys.modules mid-run)."""
     command = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
-               "--browser.gatherUsageStats", "false"]
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
     return subprocess.Popen(command, cwd=app.parent, stdout=log, stderr=subprocess.STDOUT,
                             stdin=subprocess.DEVNULL)
 

@@ -1,0 +1,388 @@
+"""`python -m bench.load_probe`: a classroom at once. Serve the app, drive N concurrent sessions through a tour of
+its pages in real Chromium tabs, and report what visitors saw and what the server spent.
+
+Each session is a browser context (its own Streamlit session) that, page after page (each session starts at a
+different page), opens the page's default view, changes a sidebar slider (a rerun) and opens the Sweep tab when the
+page has one. Measured:
+
+- per page: open and rerun latency as the visitor sees it (median, p95, max), script runs per open (from the app's
+  run log, `IPCV_RUN_LOG`), tracebacks;
+- disconnects (a websocket that closed while its tab was open), broken media (HTTP errors from `/media/`),
+  health checks (`/_stcore/health` every 2 s, failed or slower than 10 s);
+- the server's own CPU seconds per visit and its RSS over time (its process tree, from /proc), then RSS again after
+  `--linger` seconds with every session closed.
+
+The browser competes with the server for the same cores, so latencies overstate the server's share; the server's
+CPU seconds do not (`--browser-cpus 1` pins Chromium to CPU 1 with taskset, to see the difference).
+`--burst PAGE` opens one page in every session at the same moment instead of the tour.
+
+Exit status: 0 when no traceback, disconnect, broken media or failed health check was seen; 1 otherwise; 2 when
+the probe cannot run.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.memory_probe import (CHROMIUM, CHROMIUM_ARGS, ROOT, ProbeError, descendants, free_port, rss_mb,
+                                start_server, stop_server, wait_healthy)
+
+RUN_LOG = "IPCV_RUN_LOG"
+IDLE_SCRIPT = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const widget = document.querySelector('[data-testid="stStatusWidget"]');
+  return !(widget && (widget.querySelector('[data-testid="stStatusWidgetRunningIcon"]') !== null
+                      || /Running|Connecting/.test(widget.innerText || '')));
+}"""
+
+
+def tour_pages() -> list[str]:
+    """The URL paths of the app's pages, in navigation order (read from app.py's TOPICS, without running it)."""
+    tree = ast.parse((ROOT / "app.py").read_text())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "TOPICS" for t in node.targets) \
+                and isinstance(node.value, ast.List):
+            topics = ast.literal_eval(node.value)
+            return [Path(entry[0]).stem for _, entries in topics for entry in entries]
+    raise ProbeError("app.py has no TOPICS list.")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its descendants, from /proc/<pid>/stat."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for process in (pid, *descendants(pid)):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
+
+
+@dataclass
+class Findings:
+    opens: dict[str, list[float]] = field(default_factory=dict)
+    reruns: dict[str, list[float]] = field(default_factory=dict)
+    sweeps: dict[str, list[float]] = field(default_factory=dict)
+    tracebacks: list[str] = field(default_factory=list)
+    disconnects: int = 0
+    broken_media: list[str] = field(default_factory=list)
+    timeouts: list[str] = field(default_factory=list)
+    health: list[float | None] = field(default_factory=list)  # seconds, None = failed
+    samples: list[tuple[float, float, float]] = field(default_factory=list)  # (t, rss MB, cpu s)
+
+
+class Sampler(threading.Thread):
+    """Every second: the server's RSS and CPU seconds; every 2 s: a health check (10 s timeout)."""
+
+    def __init__(self, pid: int, port: int, findings: Findings):
+        super().__init__(daemon=True)
+        self.pid, self.port, self.findings, self.start_time = pid, port, findings, time.monotonic()
+        self._halt = threading.Event()
+        self._health = threading.Thread(target=self._check_health, daemon=True)
+
+    def run(self) -> None:
+        self._health.start()
+        while not self._halt.is_set():
+            self.findings.samples.append((time.monotonic() - self.start_time, rss_mb(self.pid),
+                                          cpu_seconds(self.pid)))
+            self._halt.wait(1.0)
+
+    def _check_health(self) -> None:
+        url = f"http://127.0.0.1:{self.port}/_stcore/health"
+        while not self._halt.is_set():
+            began = time.monotonic()
+            try:
+                with urllib.request.urlopen(url, timeout=10) as response:
+                    ok = response.status == 200
+            except OSError:
+                ok = False
+            self.findings.health.append(time.monotonic() - began if ok else None)
+            self._halt.wait(2.0)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join()
+        self._health.join(timeout=12)
+
+
+async def _settle(page, quiet: float, timeout: float) -> bool:
+    """Wait until the script is idle for `quiet` seconds in a row; False on timeout."""
+    deadline, since = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        try:
+            idle = await page.evaluate(IDLE_SCRIPT)
+        except Exception:  # navigation in progress
+            idle = False
+        if not idle:
+            since = None
+        elif since is None:
+            since = time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def _timed(page, action, quiet: float, timeout: float) -> float | None:
+    """Seconds from `action` until the page is idle again (the quiet spell not counted); None on timeout."""
+    began = time.monotonic()
+    await action()
+    await asyncio.sleep(0.15)  # let the rerun start
+    if not await _settle(page, quiet, timeout):
+        return None
+    return time.monotonic() - began - quiet
+
+
+async def _session(index: int, browser, url: str, pages: list[str], deadline: float, findings: Findings,
+                   quiet: float, timeout: float) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    closing = False
+
+    def on_socket(socket) -> None:
+        def closed(_=None) -> None:
+            if not closing:
+                findings.disconnects += 1
+        socket.on("close", closed)
+
+    def on_response(response) -> None:
+        if "/media/" in response.url and response.status >= 400:
+            findings.broken_media.append(f"{response.status} {response.url}")
+
+    page.on("websocket", on_socket)
+    page.on("response", on_response)
+    step = index
+    try:
+        while time.monotonic() < deadline:
+            name = pages[step % len(pages)]
+            step += 1
+            opened = await _timed(page, lambda: page.goto(f"{url}/{name}", wait_until="domcontentloaded"),
+                                  quiet, timeout)
+            if opened is None:
+                findings.timeouts.append(f"open {name}")
+                continue
+            findings.opens.setdefault(name, []).append(opened)
+            await _check_errors(page, name, findings)
+            slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]').last
+            if time.monotonic() < deadline and await slider.count():
+                async def nudge():
+                    await slider.focus()
+                    await slider.press("ArrowRight")
+                rerun = await _timed(page, nudge, quiet, timeout)
+                if rerun is None:
+                    findings.timeouts.append(f"rerun {name}")
+                else:
+                    findings.reruns.setdefault(name, []).append(rerun)
+            sweep = page.get_by_role("tab", name="Sweep")
+            if time.monotonic() < deadline and await sweep.count() == 1:
+                took = await _timed(page, sweep.click, quiet, timeout)
+                if took is None:
+                    findings.timeouts.append(f"sweep {name}")
+                else:
+                    findings.sweeps.setdefault(name, []).append(took)
+            await _check_errors(page, name, findings)
+    finally:
+        closing = True
+        await context.close()
+
+
+async def _check_errors(page, name: str, findings: Findings) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    if await exceptions.count():
+        findings.tracebacks.append(f"{name}: {(await exceptions.first.inner_text())[:300]}")
+
+
+async def _drive(port: int, sessions: int, seconds: float, pages: list[str], burst: str | None,
+                 browser_cpus: str | None, findings: Findings, quiet: float, timeout: float) -> None:
+    from playwright.async_api import async_playwright
+
+    executable = CHROMIUM
+    if browser_cpus:
+        wrapper = Path(tempfile.mkdtemp()) / "chromium"
+        wrapper.write_text(f'#!/bin/sh\nexec taskset -c {browser_cpus} {CHROMIUM} "$@"\n')
+        wrapper.chmod(0o755)
+        executable = str(wrapper)
+    url = f"http://127.0.0.1:{port}"
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            if burst:
+                deadline = time.monotonic()  # one open each, all at once
+                await asyncio.gather(*(_session(0, browser, url, [burst], deadline + 1e-3, findings, quiet, timeout)
+                                       for _ in range(sessions)))
+            else:
+                deadline = time.monotonic() + seconds
+                await asyncio.gather(*(_session(i, browser, url, pages, deadline, findings, quiet, timeout)
+                                       for i in range(sessions)))
+        finally:
+            await browser.close()
+
+
+def _stats(values: list[float]) -> str:
+    if not values:
+        return "– | – | – | 0"
+    ordered = sorted(values)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return f"{statistics.median(ordered):.2f} | {p95:.2f} | {ordered[-1]:.2f} | {len(ordered)}"
+
+
+def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] | None, linger: float) -> str:
+    lines = ["| page | open median / p95 / max (s) | opens | runs per open | rerun median / p95 / max (s) | "
+             "reruns | Sweep tab median / p95 / max (s) | sweeps |", "| --- | --- | ---: | ---: | --- | ---: | --- | ---: |"]
+    for name in sorted(findings.opens, key=lambda n: -len(findings.opens[n])):
+        opens = findings.opens[name]
+        open_stats = _stats(opens).rsplit(" | ", 1)
+        rerun_stats = _stats(findings.reruns.get(name, [])).rsplit(" | ", 1)
+        sweep_stats = _stats(findings.sweeps.get(name, [])).rsplit(" | ", 1)
+        per_open = runs.get(name, 0) / len(opens) if opens else 0
+        lines.append(f"| {name} | {open_stats[0].replace(' | ', ' / ')} | {open_stats[1]} | {per_open:.2f} | "
+                     f"{rerun_stats[0].replace(' | ', ' / ')} | {rerun_stats[1]} | "
+                     f"{sweep_stats[0].replace(' | ', ' / ')} | {sweep_stats[1]} |")
+    visits = sum(len(v) for v in findings.opens.values()) + sum(len(v) for v in findings.reruns.values()) + \
+        sum(len(v) for v in findings.sweeps.values())
+    samples = findings.samples
+    cpu = samples[-1][2] - samples[0][2] if len(samples) > 1 else 0.0
+    checks = [h for h in findings.health if h is not None]
+    failed = sum(h is None for h in findings.health)
+    peak = max((s[1] for s in samples), default=0.0)
+    lines += ["", f"- tracebacks: {len(findings.tracebacks)}; disconnects: {findings.disconnects}; broken media: "
+                  f"{len(findings.broken_media)}; timed out: {len(findings.timeouts)}",
+              f"- health checks: {len(findings.health)}, {failed} failed, slowest "
+              f"{max(checks, default=0):.2f} s",
+              f"- server CPU: {cpu:.1f} s over {visits} opens, reruns and tab switches "
+              f"({cpu / visits if visits else 0:.2f} s each)",
+              f"- server RSS: peak {peak:.0f} MB" + (f"; {after[0]:.0f} MB when the sessions closed, {after[1]:.0f} MB "
+                                                    f"{linger:.0f} s later" if after else "")]
+    for what in findings.tracebacks[:5] + findings.broken_media[:5] + findings.timeouts[:5]:
+        lines.append(f"  - {what}")
+    return "\n".join(lines)
+
+
+def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burst: str | None = None,
+          linger: float = 120.0, browser_cpus: str | None = None, quiet: float = 0.5,
+          timeout: float = 120.0) -> tuple[Findings, dict[str, int], tuple[float, float]]:
+    """Run the probe; returns what it found, the full script runs per page, and the RSS (MB) when the sessions
+    closed and `linger` seconds later."""
+    pages = pages or tour_pages()
+    findings = Findings()
+    with tempfile.TemporaryDirectory() as folder, open(Path(folder) / "server.log", "wb") as log:
+        run_log = Path(folder) / "runs.log"
+        run_log.touch()
+        port = free_port()
+        previous = os.environ.get(RUN_LOG)
+        os.environ[RUN_LOG] = str(run_log)
+        try:
+            server = start_server(ROOT / "app.py", port, log)
+        finally:
+            if previous is None:
+                os.environ.pop(RUN_LOG, None)
+            else:
+                os.environ[RUN_LOG] = previous
+        sampler = None
+        try:
+            wait_healthy(port, server, 60)
+            sampler = Sampler(server.pid, port, findings)
+            sampler.start()
+            _in_thread(_drive(port, sessions, seconds, pages, burst, browser_cpus, findings, quiet, timeout))
+            closed = rss_mb(server.pid)
+            time.sleep(linger)
+            after = (closed, rss_mb(server.pid))
+        finally:
+            if sampler is not None:
+                sampler.stop()
+            stop_server(server)
+        lines = run_log.read_text(encoding="utf-8").splitlines()
+    counts: dict[str, int] = {}
+    order = _titles_by_page(pages)
+    for title in lines:
+        page_name = order.get(title)
+        if page_name:
+            counts[page_name] = counts.get(page_name, 0) + 1
+    # a rerun or a tab switch is a full run too: what is left per open is the runs an open itself caused
+    for name in counts:
+        counts[name] -= len(findings.reruns.get(name, [])) + len(findings.sweeps.get(name, []))
+    return findings, counts, after
+
+
+def _in_thread(coroutine) -> None:
+    """Run a coroutine to the end in a thread of its own (the caller may already run an event loop)."""
+    errors = []
+
+    def target() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised in the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _titles_by_page(pages: list[str]) -> dict[str, str]:
+    """ui.header's title -> the page's URL name, read from the page files."""
+    titles = {}
+    for name in pages:
+        path = ROOT / "pages" / f"{name}.py"
+        if not path.exists():
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "header" and node.args \
+                    and isinstance(node.args[0], ast.Constant):
+                titles[node.args[0].value] = name
+                break
+    return titles
+
+
+def clean(findings: Findings) -> bool:
+    return not (findings.tracebacks or findings.disconnects or findings.broken_media or findings.timeouts
+                or any(h is None or h > 10 for h in findings.health))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.load_probe", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=10, help="concurrent sessions (default: 10)")
+    parser.add_argument("--minutes", type=float, default=5.0, help="how long the sessions tour (default: 5)")
+    parser.add_argument("--pages", help="comma-separated page names (default: every page of app.py)")
+    parser.add_argument("--burst", metavar="PAGE", help="every session opens this page at the same moment, once")
+    parser.add_argument("--linger", type=float, default=120.0,
+                        help="seconds to wait with no session before the last RSS reading (default: 120)")
+    parser.add_argument("--browser-cpus", metavar="LIST", help="pin Chromium to these CPUs (taskset), e.g. 1")
+    parser.add_argument("--json", metavar="OUT", help="also write the raw findings to this JSON file")
+    args = parser.parse_args(argv)
+    if args.sessions < 1:
+        parser.error("--sessions must be at least 1.")
+    if not Path(CHROMIUM).exists():
+        print(f"{parser.prog}: error: Chromium is not installed ({CHROMIUM}).", file=sys.stderr)
+        return 2
+    pages = [p.strip() for p in args.pages.split(",") if p.strip()] if args.pages else None
+    try:
+        findings, runs, after = probe(args.sessions, args.minutes * 60, pages=pages, burst=args.burst,
+                                      linger=args.linger, browser_cpus=args.browser_cpus)
+    except ProbeError as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    print(report(findings, runs, after, args.linger))
+    if args.json:
+        Path(args.json).write_text(json.dumps({**findings.__dict__, "runs": runs, "rss_after": after}, indent=1))
+    return 0 if clean(findings) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
