@@ -113,6 +113,8 @@ class Method:
     reference: bool = False  # shown as the reference the others are judged against
     needs_tensorflow: bool = False
     needs: tuple[str, ...] = ()  # inputs beyond the task's (a mask, scribbles, ...)
+    # files fetched on demand: () -> None when the method can run on this host, else why not (a sentence)
+    unavailable: Callable[[], str | None] | None = None
 
     @property
     def accepts_progress(self) -> bool:

@@ -139,7 +139,14 @@ def yolo_raw(image: np.ndarray, *, size: int = 416, letterbox: bool = True, floo
 SIZES = ("224+416", "224", "320", "416", "608")
 
 
+def _yolo_unavailable() -> str | None:
+    from core.objects import yolo_files
+
+    return yolo_files.problem()
+
+
 @method(task=DETECT, key="yolo_tiny", label="YOLOv3-tiny · 80 COCO classes (OpenCV DNN)", book="8.1.2",
+        unavailable=_yolo_unavailable,
         params=[_SCORE, _NMS,
                 Param("input_size", "Network input (px)", "224+416", choices=SIZES,
                       help="The square the image is scaled into. Small inputs suit objects that fill the picture, "

@@ -51,6 +51,9 @@ CASES = [(task, key, seed) for task, key in ALL for seed in _seeds(task, key)]
 @pytest.mark.parametrize("task,key,seed", CASES, ids=[f"{t}-{k}-{s}" for t, k, s in CASES])
 def test_every_method_runs_on_its_tasks_example_and_is_scored(task, key, seed):
     spec, method, ex = TASKS[task], get_method(task, key), example(task, seed)
+    why = method.unavailable() if method.unavailable else None
+    if why:  # CI fetches such files first (.ci/run); elsewhere the method says how to get them
+        pytest.skip(why)
     args = method.arguments(ex.inputs)
     frozen = _arrays(args)
     progress = []
