@@ -52,14 +52,14 @@ TOPICS = [
     ("Chapters 7–8 · Classification & recognition", [
         ("pages/classification.py", "Classification", ":material/category:",
          "Digits, MNIST, Fashion-MNIST or your zip: naive Bayes, SGD, random forest, k-NN, SVM, logistic, a CNN."),
-        ("pages/face_verification.py", "Face verification", ":material/how_to_reg:",
-         "Same person? dlib's 128-D ResNet embedding vs LBP and pixels: verdict, threshold gauge, ROC over pairs."),
-        ("pages/barcodes_qr.py", "Barcodes & QR codes", ":material/qr_code_scanner:",
-         "Generate a QR code and an EAN-13, paste them into a photo, read them with five decoders; damage curves."),
         ("pages/pretrained_networks.py", "Pretrained networks", ":material/neurology:",
          "ImageNet top-5 with EfficientNet-Lite0 (offline) or the book's Keras models, Grad-CAM, transfer learning."),
         ("pages/object_detection.py", "Object detection", ":material/select_all:",
          "YOLOv3-tiny (80 COCO classes), Haar, HOG and MTCNN with labels and scores; IoU, NMS, colour splash."),
+        ("pages/face_verification.py", "Face verification", ":material/how_to_reg:",
+         "Same person? dlib's 128-D ResNet embedding vs LBP and pixels: verdict, threshold gauge, ROC over pairs."),
+        ("pages/barcodes_qr.py", "Barcodes & QR codes", ":material/qr_code_scanner:",
+         "Generate a QR code and an EAN-13, paste them into a photo, read them with five decoders; damage curves."),
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
@@ -83,7 +83,8 @@ def home() -> None:
                     st.page_link(path, label=title, icon=icon)
                     st.caption(description)
     st.divider()
-    st.caption("Everything runs on this server, with no network access needed. Settings live in the URL, "
+    st.caption("Everything runs on this server with no network access, except the few model files a page offers to "
+               "download when you ask for them. Settings live in the URL, "
                "so a link reproduces what you see.")
 
 
