@@ -261,7 +261,7 @@ def test_class_zip_reads_folders_and_notes_what_it_skipped():
     (_zip({"/abs/a.jpg": _jpeg(0)}), "outside"),
     (_zip({"cats/bomb.png": b"\0" * (300 * 2 ** 20)}), "zip bomb"),
     (_zip({"notes/readme.txt": b"hello"}), "No readable images"),
-])
+], ids=["empty", "not-a-zip", "one-class", "dotdot-path", "absolute-path", "zip-bomb", "no-images"])
 def test_bad_zips_are_refused_with_a_reason(data, message):
     with pytest.raises(ValueError, match=message):
         transfer.load_class_zip(data)
