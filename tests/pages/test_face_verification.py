@@ -163,3 +163,10 @@ def test_two_sets_of_photos():
     assert not at.exception
     assert any("Could not use “junk.png”" in e for e in errors(at)), errors(at)
     assert _verdicts(at)[0] == "Same person"
+
+
+def test_the_default_view_loads_dlib_but_not_tensorflow():
+    from tests.pages.helpers import heavy_imports
+
+    loaded = heavy_imports(PAGE)  # a fresh process: MTCNN (TensorFlow) loads only when chosen
+    assert "dlib" in loaded and not loaded & {"tensorflow", "keras", "mtcnn", "onnxruntime", "torch"}, loaded
