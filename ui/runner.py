@@ -93,6 +93,9 @@ def run_method(method: Method, inputs: tuple, params: dict[str, Any], *, truth: 
         resolved = method.resolve(params)
     except (KeyError, ValueError) as exc:
         return RunResult(method, dict(params), None, 0.0, str(exc))
+    why = method.unavailable() if method.unavailable else None
+    if why:  # files fetched on demand are missing: said, and never cached (they may arrive in a minute)
+        return RunResult(method, resolved, None, 0.0, why)
     input_digest, truth_digest = digests or (inputs_digest(inputs), truth_key(truth))
     show_progress = method.slow if show_progress is None else show_progress
     holder = st.empty() if show_progress else None

