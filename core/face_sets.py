@@ -4,21 +4,16 @@ the app's guarded decode with zip-bomb and path checks."""
 from __future__ import annotations
 
 import io
-import os
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from core.boxes import as_boxes
-from core.image import decode_image, to_float, to_uint8
+from core.image import to_float, to_uint8
 
 FACE_SIDE = 48  # every face of an identity set is resized to this square
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm")
 MAX_ZIP_UNPACKED = 1024 * 2 ** 20  # what all of an identity zip's members may unpack to
-MAX_ZIP_MEMBER = 32 * 2 ** 20  # one image in the zip; larger ones are skipped
-MAX_ZIP_RATIO = 200  # a member over 1 MB unpacking this many times its stored size marks a zip bomb
 ZIP_DECODE_SIDE = 512  # each image is decoded at most this large (then cropped and resized to FACE_SIDE)
 
 
@@ -89,25 +84,6 @@ def _largest_face(gray_u8: np.ndarray):
     return gray_u8[y:y + h, x:x + w]
 
 
-def _check_zip(members: list[zipfile.ZipInfo]) -> None:
-    """Refuse an archive that is empty, climbs out of itself (../ or absolute paths) or is a zip bomb."""
-    if not members:
-        raise ValueError("The zip is empty. Upload a .zip with one folder of face images per person.")
-    for member in members:
-        parts = member.filename.replace("\\", "/").split("/")
-        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise ValueError(f"The zip holds a path that leads outside it (“{member.filename[:80]}”), so it was "
-                             "refused. Zip the folders themselves (one per person) and upload that.")
-        if member.file_size > 2 ** 20 and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
-            raise ValueError(f"“{member.filename[:80]}” in the zip would unpack to "
-                             f"{member.file_size / 2 ** 20:,.0f} MB from {member.compress_size / 2 ** 10:,.0f} KB, "
-                             "which marks a zip bomb; the zip was refused.")
-    total = sum(member.file_size for member in members)
-    if total > MAX_ZIP_UNPACKED:
-        raise ValueError(f"The zip would unpack to {total / 2 ** 20:,.0f} MB, more than the "
-                         f"{MAX_ZIP_UNPACKED // 2 ** 20:,} MB accepted. Upload fewer or smaller images.")
-
-
 def load_identity_zip(data: bytes, *, crop_faces: bool = False, max_images: int = 2000) -> FaceSet:
     """A zip with one folder per person (the folder name is the label), holding that person's face images.
     With `crop_faces`, each image is cut to its largest Haar-detected face; images without one are skipped.
@@ -116,47 +92,23 @@ def load_identity_zip(data: bytes, *, crop_faces: bool = False, max_images: int 
     MAX_ZIP_UNPACKED (or a member shows a zip bomb's ratio); each image goes through `decode_image`."""
     import cv2
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        raise ValueError("This file is not a zip archive. Upload a .zip with one folder of face images per "
-                         "person.") from None
-    faces, names, notes, skipped, loose, large = [], [], [], 0, 0, 0
-    with archive:
-        _check_zip(archive.infolist())
-        entries = [e for e in archive.infolist() if not e.is_dir() and e.filename.lower().endswith(IMAGE_EXTENSIONS)
-                   and "__MACOSX" not in e.filename and not os.path.basename(e.filename).startswith(".")]
-        for entry in sorted(entries, key=lambda e: e.filename)[:max_images]:
-            parts = entry.filename.replace("\\", "/").split("/")
-            if len(parts) < 2:
-                loose += 1
-                continue
-            if entry.file_size > MAX_ZIP_MEMBER:
-                large += 1
-                continue
-            try:
-                raw = archive.read(entry)  # at most file_size bytes: zipfile stops there
-                image, _ = decode_image(raw, max_side=ZIP_DECODE_SIDE, gray=True)
-            except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
-                    zlib.error):  # unreadable, encrypted, damaged or oddly compressed members are skipped
-                skipped += 1
-                continue
-            gray = to_uint8(image)
-            if crop_faces:
-                gray = _largest_face(gray)
-                if gray is None:
-                    skipped += 1
-                    continue
-            faces.append(to_float(cv2.resize(gray, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_AREA)))
-            names.append(parts[-2])
-    if loose:
-        notes.append(f"{loose} image(s) at the top of the zip, outside any person's folder, were ignored.")
-    if skipped:
-        notes.append(f"{skipped} file(s) were skipped ({'no face found or ' if crop_faces else ''}not readable).")
-    if large:
-        notes.append(f"{large} image(s) over {MAX_ZIP_MEMBER // 2 ** 20} MB were skipped.")
+    from core.zips import read_image_folders
+
+    def face(image: np.ndarray):
+        gray = to_uint8(image)
+        if crop_faces:
+            gray = _largest_face(gray)
+            if gray is None:
+                return None
+        return to_float(cv2.resize(gray, (FACE_SIDE, FACE_SIDE), interpolation=cv2.INTER_AREA))
+
+    found, notes = read_image_folders(data, what="face images per person", folder="person", convert=face,
+                                      decode_side=ZIP_DECODE_SIDE, gray=True, max_images=max_images,
+                                      max_unpacked=MAX_ZIP_UNPACKED)
+    names = [folder for folder, _ in found]
+    faces = [image for _, image in found]
     if not faces:
-        if crop_faces and entries:
+        if crop_faces and any("no face found" in note for note in notes):
             raise ValueError("No faces were found in the zip's images: the face detector found nothing to crop.")
         raise ValueError("No face images were found in the zip. Put each person's images (PNG, JPEG, ...) "
                          "in a folder named after them.")

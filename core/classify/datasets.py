@@ -12,9 +12,7 @@
 from __future__ import annotations
 
 import gzip
-import io
 import os
-import zipfile
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -207,9 +205,6 @@ def fashion_mnist(root: str | Path | None = None) -> Dataset:
 
 # -- a zip of class folders ------------------------------------------------------------------------------------
 
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".gif")
-
-
 def load_class_zip(data: bytes, *, side: int = 0, test_fraction: float = 0.25, seed: int = 0,
                    name: str = "upload.zip") -> Dataset:
     """A zip with one folder per class (the folder name is the class), read in memory, never extracted.
@@ -220,49 +215,14 @@ def load_class_zip(data: bytes, *, side: int = 0, test_fraction: float = 0.25, s
     size, at most MAX_ZIP_SIDE) and a note says so."""
     import cv2
 
-    from core.face_sets import MAX_ZIP_MEMBER, _check_zip
-    from core.image import decode_image
+    from core.zips import read_image_folders
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        raise ValueError("This file is not a zip archive (or it is damaged). Upload a .zip with one folder of "
-                         "images per class.") from None
-    notes: list[str] = []
-    images, names, skipped, loose = [], [], 0, 0
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ZIP_ENTRIES:
-            raise ValueError(f"The zip holds {len(members):,} entries, more than the {MAX_ZIP_ENTRIES:,} accepted.")
-        try:
-            _check_zip(members)
-        except ValueError as exc:
-            raise ValueError(str(exc).replace("face images per person", "images per class")
-                             .replace("(one per person)", "(one per class)")) from None
-        entries = [e for e in members if not e.is_dir() and e.filename.lower().endswith(IMAGE_EXTENSIONS)
-                   and "__MACOSX" not in e.filename and not os.path.basename(e.filename).startswith(".")]
-        if len(entries) > MAX_ZIP_IMAGES:
-            notes.append(f"Only the first {MAX_ZIP_IMAGES:,} of {len(entries):,} images were read.")
-        for entry in sorted(entries, key=lambda e: e.filename)[:MAX_ZIP_IMAGES]:
-            parts = entry.filename.replace("\\", "/").split("/")
-            if len(parts) < 2:
-                loose += 1
-                continue
-            if entry.file_size > MAX_ZIP_MEMBER:
-                skipped += 1
-                continue
-            try:
-                image, _ = decode_image(archive.read(entry), max_side=ZIP_DECODE_SIDE, gray=True)
-            except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
-                    zlib.error):
-                skipped += 1
-                continue
-            images.append(np.asarray(image, np.float32))
-            names.append(parts[-2])
-    if loose:
-        notes.append(f"{loose} image(s) at the top of the zip, outside any class folder, were ignored.")
-    if skipped:
-        notes.append(f"{skipped} file(s) could not be read (or were too large) and were skipped.")
+    found, notes = read_image_folders(data, what="images per class", folder="class",
+                                      convert=lambda image: np.asarray(image, np.float32),
+                                      decode_side=ZIP_DECODE_SIDE, gray=True, max_images=MAX_ZIP_IMAGES,
+                                      max_entries=MAX_ZIP_ENTRIES)
+    names = [folder for folder, _ in found]
+    images = [image for _, image in found]
     if not images:
         raise ValueError("No images were found in the zip. Put each class's images (PNG, JPEG, ...) in a folder "
                          "named after the class.")

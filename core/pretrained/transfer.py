@@ -12,9 +12,7 @@ which took no part in training or in choosing the epoch (the book chose and repo
 from __future__ import annotations
 
 import io
-import os
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,12 +22,9 @@ from core.caching import BoundedCache
 from core.image import digest
 
 SIDE = 224
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif")
 MAX_ZIP_ENTRIES = 5000  # names in the archive's directory
 MAX_IMAGES = 600  # images used (sorted by name)
 MAX_ZIP_UNPACKED = 512 * 2 ** 20
-MAX_ZIP_MEMBER = 32 * 2 ** 20
-MAX_ZIP_RATIO = 200
 ZIP_DECODE_SIDE = 512
 EXAMPLE_SOURCES = (("cat", "chelsea"), ("coffee cup", "coffee"), ("rocket", "rocket"), ("astronaut", "astronaut"))
 _FEATURES = BoundedCache("core.pretrained.transfer.features", 96 * 2 ** 20, 3600.0)
@@ -92,67 +87,19 @@ def _sample(name: str) -> np.ndarray:
     return to_float(getattr(data, name)())
 
 
-def _check_zip(members: list[zipfile.ZipInfo]) -> None:
-    if not members:
-        raise ValueError("The zip is empty. Upload a .zip with one folder of images per class.")
-    if len(members) > MAX_ZIP_ENTRIES:
-        raise ValueError(f"The zip lists {len(members):,} entries; at most {MAX_ZIP_ENTRIES:,} are accepted.")
-    for member in members:
-        parts = member.filename.replace("\\", "/").split("/")
-        if member.filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-            raise ValueError(f"The zip holds a path that leads outside it (“{member.filename[:80]}”), so it was "
-                             "refused. Zip the class folders themselves and upload that.")
-        if member.file_size > 2 ** 20 and member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
-            raise ValueError(f"“{member.filename[:80]}” in the zip would unpack to "
-                             f"{member.file_size / 2 ** 20:,.0f} MB from {member.compress_size / 2 ** 10:,.0f} KB, "
-                             "which marks a zip bomb; the zip was refused.")
-    total = sum(member.file_size for member in members)
-    if total > MAX_ZIP_UNPACKED:
-        raise ValueError(f"The zip would unpack to {total / 2 ** 20:,.0f} MB, more than the "
-                         f"{MAX_ZIP_UNPACKED // 2 ** 20:,} MB accepted. Upload fewer or smaller images.")
-
-
 def load_class_zip(data: bytes, *, max_images: int = MAX_IMAGES) -> ImageSet:
     """A zip with one folder per class (the folder name is the class), each holding that class's images, read
     through the app's guarded decode (`core.decode`). Refused when it is not a zip, empty, climbs out of itself,
     is a zip bomb or too large, or holds fewer than two classes with two readable images each."""
-    from core.image import decode_image
     from core.pretrained.efficientnet import prepare
+    from core.zips import read_image_folders
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        raise ValueError("This file is not a zip archive (or it is damaged). Upload a .zip with one folder of "
-                         "images per class.") from None
-    images, names, notes, skipped, loose, large = [], [], [], 0, 0, 0
-    with archive:
-        _check_zip(archive.infolist())
-        entries = [e for e in archive.infolist() if not e.is_dir() and e.filename.lower().endswith(IMAGE_EXTENSIONS)
-                   and "__MACOSX" not in e.filename and not os.path.basename(e.filename).startswith(".")]
-        if len(entries) > max_images:
-            notes.append(f"Only the first {max_images} of {len(entries)} images (by name) were used.")
-        for entry in sorted(entries, key=lambda e: e.filename)[:max_images]:
-            parts = entry.filename.replace("\\", "/").split("/")
-            if len(parts) < 2:
-                loose += 1
-                continue
-            if entry.file_size > MAX_ZIP_MEMBER:
-                large += 1
-                continue
-            try:
-                image, _ = decode_image(archive.read(entry), max_side=ZIP_DECODE_SIDE)
-                images.append(np.uint8(prepare(image) + 0.5))
-            except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile,
-                    zlib.error):  # unreadable, encrypted, damaged or oddly compressed members are skipped
-                skipped += 1
-                continue
-            names.append(parts[-2])
-    if loose:
-        notes.append(f"{loose} image(s) at the top of the zip, outside any class folder, were ignored.")
-    if skipped:
-        notes.append(f"{skipped} file(s) could not be read as images and were skipped.")
-    if large:
-        notes.append(f"{large} image(s) over {MAX_ZIP_MEMBER // 2 ** 20} MB were skipped.")
+    found, notes = read_image_folders(data, what="images per class", folder="class",
+                                      convert=lambda image: np.uint8(prepare(image) + 0.5),
+                                      decode_side=ZIP_DECODE_SIDE, max_images=max_images,
+                                      max_unpacked=MAX_ZIP_UNPACKED, max_entries=MAX_ZIP_ENTRIES)
+    names = [folder for folder, _ in found]
+    images = [image for _, image in found]
     if not images:
         raise ValueError("No readable images were found in the zip. Put each class's images (PNG, JPEG, ...) in a "
                          "folder named after the class.")

@@ -8,15 +8,11 @@ figures are optimistic. A zip with one folder per person gives real pairs.
 """
 from __future__ import annotations
 
-import io
-import os
-import zipfile
-import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.face_sets import IMAGE_EXTENSIONS, MAX_ZIP_MEMBER, _augment, _check_zip, lfw_faces
+from core.face_sets import _augment, lfw_faces
 
 SYNTHETIC_SIDE = 112  # lfw_subset's 25×25 faces are enlarged to this (HOG needs faces of about 80 px)
 ZIP_DECODE_SIDE = 384  # faces in a photo this size are still 40 px or more, which HOG (upsampled once) finds
@@ -96,43 +92,17 @@ def lfw_face(index: int, side: int = 256) -> np.ndarray:
 def read_person_zip(data: bytes, *, max_images: int = MAX_ZIP_IMAGES) -> tuple[dict[str, list[np.ndarray]], list[str]]:
     """{person: [uint8 RGB images]} from a zip with one folder per person, and notes on what was skipped.
     Refused (ValueError): not a zip, empty, a path leading outside it, a zip bomb, too large unpacked."""
-    from core.decode import decode_image
+    from core.zips import read_image_folders
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        raise ValueError("This file is not a zip archive (or it is damaged). Upload a .zip with one folder of face "
-                         "photos per person.") from None
+    def rgb(image: np.ndarray) -> np.ndarray:
+        image = image if image.ndim == 3 else _rgb(image)
+        return (np.clip(image, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+    found, notes = read_image_folders(data, what="face photos per person", folder="person", convert=rgb,
+                                      decode_side=ZIP_DECODE_SIDE, max_images=max_images)
     people: dict[str, list[np.ndarray]] = {}
-    skipped = loose = large = 0
-    with archive:
-        _check_zip(archive.infolist())
-        entries = [e for e in archive.infolist() if not e.is_dir() and e.filename.lower().endswith(IMAGE_EXTENSIONS)
-                   and "__MACOSX" not in e.filename and not os.path.basename(e.filename).startswith(".")]
-        for entry in sorted(entries, key=lambda e: e.filename)[:max_images]:
-            parts = entry.filename.replace("\\", "/").split("/")
-            if len(parts) < 2:
-                loose += 1
-                continue
-            if entry.file_size > MAX_ZIP_MEMBER:
-                large += 1
-                continue
-            try:
-                image, _ = decode_image(archive.read(entry), max_side=ZIP_DECODE_SIDE)
-            except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError, zipfile.BadZipFile, zlib.error):
-                skipped += 1
-                continue
-            rgb = image if image.ndim == 3 else _rgb(image)
-            people.setdefault(parts[-2], []).append((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8))
-    notes = []
-    if loose:
-        notes.append(f"{loose} image(s) at the top of the zip, outside any person's folder, were ignored.")
-    if skipped:
-        notes.append(f"{skipped} file(s) could not be read as images and were skipped.")
-    if large:
-        notes.append(f"{large} image(s) over {MAX_ZIP_MEMBER // 2 ** 20} MB were skipped.")
-    if len(entries) > max_images:
-        notes.append(f"Only the first {max_images} images were read.")
+    for person, image in found:
+        people.setdefault(person, []).append(image)
     if not people:
         raise ValueError("No face photos were found in the zip. Put each person's photos (PNG, JPEG, ...) in a "
                          "folder named after them.")

@@ -15,6 +15,7 @@ from PIL import Image, ImageOps
 
 import core.decode as decode
 import core.face_sets as faces
+import core.zips as zips
 import core.learned.loading as loading
 import core.video_bg as video_bg
 from core.decode import MAX_ASPECT, MIN_SIDE, UnreadableImage
@@ -362,7 +363,7 @@ def test_unreadable_members_are_skipped_with_a_note(monkeypatch):
     face_set = faces.load_identity_zip(_zip(members))
     assert face_set.faces.shape == (6, 48, 48) and face_set.names == ["ann", "ben"]
     assert any("2 file(s) were skipped" in note for note in face_set.notes)
-    monkeypatch.setattr(faces, "MAX_ZIP_MEMBER", 100)
+    monkeypatch.setattr(zips, "MAX_ZIP_MEMBER", 100)
     with pytest.raises(ValueError, match="No face images"):
         faces.load_identity_zip(_zip(members))
 
