@@ -1,6 +1,10 @@
 """Entry point: page config, navigation grouped by book chapter, and the home page."""
 from __future__ import annotations
 
+import os
+import threading
+import time
+
 import streamlit as st
 
 st.set_page_config(page_title="Image Processing Method Explorer", page_icon="🔬", layout="wide")
@@ -63,6 +67,18 @@ TOPICS = [
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
+# Pages whose default view loads TensorFlow or dlib are not warmed: that would hold about 500 MB for every visitor.
+NOT_WARMED = {"pages/pretrained_networks.py", "pages/face_verification.py"}
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Once per process: compute every other page's default view in the background (ui.warmup)."""
+    pages = [entry[0] for _, entries in TOPICS for entry in entries if entry[0] not in NOT_WARMED]
+    thread = threading.Thread(target=lambda: __import__("ui.warmup").warmup.warm(pages), name="ipcv-warm-up",
+                              daemon=True)
+    thread.start()
+    return thread
 
 
 def home() -> None:
@@ -91,4 +107,29 @@ def home() -> None:
 pages = {"Overview": [st.Page(home, title="Home", icon=":material/home:", default=True)]}
 for chapter, entries in TOPICS:
     pages[chapter] = [st.Page(path, title=title, icon=icon) for path, title, icon, _ in entries]
-st.navigation(pages).run()
+if os.environ.get("IPCV_WARM_UP", "1") != "0":  # ui.warmup.ENABLED
+    warm_up()
+
+
+def run_logged(page) -> None:
+    """Run the page; with IPCV_RUN_LOG set, append "title<TAB>start<TAB>seconds<TAB>outcome" to that file for each
+    full run (ui.page.RUN_LOG: the load probe's server-side timings, the runs-once test's count)."""
+    log = os.environ.get("IPCV_RUN_LOG")
+    if not log:
+        page.run()
+        return
+    thread, started, began, outcome = threading.current_thread(), time.time(), time.perf_counter(), "done"
+    thread.ipcv_title = ""  # ui.page.TITLE, set by ui.header
+    try:
+        page.run()
+    except BaseException as exc:  # a rerun or stop requested mid-run, or an error: logged, then passed on
+        outcome = type(exc).__name__
+        raise
+    finally:
+        if thread.ipcv_title:
+            with open(log, "a", encoding="utf-8") as file:
+                file.write(f"{thread.ipcv_title}\t{started:.3f}\t{time.perf_counter() - began:.3f}\t{outcome}\n")
+
+
+threading.current_thread().ipcv_via_app = True  # ui.page.VIA_APP: this run came through here (see ui.page.header)
+run_logged(st.navigation(pages))

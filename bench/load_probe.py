@@ -39,6 +39,7 @@ from bench.memory_probe import (CHROMIUM, CHROMIUM_ARGS, ROOT, ProbeError, desce
                                 start_server, stop_server, wait_healthy)
 
 RUN_LOG = "IPCV_RUN_LOG"
+WARM_UP = "IPCV_WARM_UP"
 IDLE_SCRIPT = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
@@ -83,6 +84,9 @@ class Findings:
     timeouts: list[str] = field(default_factory=list)
     health: list[float | None] = field(default_factory=list)  # seconds, None = failed
     samples: list[tuple[float, float, float]] = field(default_factory=list)  # (t, rss MB, cpu s)
+    actions: list[tuple[str, str, float, float]] = field(default_factory=list)  # (page, kind, wall start, end)
+    server: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (page, kind) -> server run seconds
+    warm_up: float | None = None  # seconds the app's warm-up took before the sessions started
 
 
 class Sampler(threading.Thread):
@@ -137,12 +141,17 @@ async def _settle(page, quiet: float, timeout: float) -> bool:
     return False
 
 
-async def _timed(page, action, quiet: float, timeout: float) -> float | None:
-    """Seconds from `action` until the page is idle again (the quiet spell not counted); None on timeout."""
-    began = time.monotonic()
+async def _timed(page, action, quiet: float, timeout: float, findings: Findings | None = None,
+                 what: tuple[str, str] = ("", "")) -> float | None:
+    """Seconds from `action` until the page is idle again (the quiet spell not counted); None on timeout. The
+    action's wall-clock window is kept in `findings.actions` (page, kind, start, end) to match server runs to it."""
+    began, wall = time.monotonic(), time.time()
     await action()
     await asyncio.sleep(0.15)  # let the rerun start
-    if not await _settle(page, quiet, timeout):
+    settled = await _settle(page, quiet, timeout)
+    if findings is not None:
+        findings.actions.append((*what, wall, time.time()))
+    if not settled:
         return None
     return time.monotonic() - began - quiet
 
@@ -171,7 +180,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
             name = pages[step % len(pages)]
             step += 1
             opened = await _timed(page, lambda: page.goto(f"{url}/{name}", wait_until="domcontentloaded"),
-                                  quiet, timeout)
+                                  quiet, timeout, findings, (name, "open"))
             if opened is None:
                 findings.timeouts.append(f"open {name}")
                 continue
@@ -182,14 +191,14 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
                 async def nudge():
                     await slider.focus()
                     await slider.press("ArrowRight")
-                rerun = await _timed(page, nudge, quiet, timeout)
+                rerun = await _timed(page, nudge, quiet, timeout, findings, (name, "rerun"))
                 if rerun is None:
                     findings.timeouts.append(f"rerun {name}")
                 else:
                     findings.reruns.setdefault(name, []).append(rerun)
             sweep = page.get_by_role("tab", name="Sweep")
             if time.monotonic() < deadline and await sweep.count() == 1:
-                took = await _timed(page, sweep.click, quiet, timeout)
+                took = await _timed(page, sweep.click, quiet, timeout, findings, (name, "sweep"))
                 if took is None:
                     findings.timeouts.append(f"sweep {name}")
                 else:
@@ -241,17 +250,28 @@ def _stats(values: list[float]) -> str:
 
 
 def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] | None, linger: float) -> str:
-    lines = ["| page | open median / p95 / max (s) | opens | runs per open | rerun median / p95 / max (s) | "
-             "reruns | Sweep tab median / p95 / max (s) | sweeps |", "| --- | --- | ---: | ---: | --- | ---: | --- | ---: |"]
+    lines = ["Seen: from the action until the page is idle in the browser. Server: the full script run on the server "
+             "(app.py's run log), without the browser's own work.", "",
+             "| page | opens | runs per open | open seen (s) | open server (s) | rerun seen (s) | rerun server (s) | "
+             "Sweep tab seen (s) | Sweep tab server (s) |",
+             "| --- | ---: | ---: | --- | --- | --- | --- | --- | --- |"]
+
+    def cell(values: list[float]) -> str:
+        return _stats(values).rsplit(" | ", 1)[0].replace(" | ", " / ") if values else "–"
+
     for name in sorted(findings.opens, key=lambda n: -len(findings.opens[n])):
         opens = findings.opens[name]
-        open_stats = _stats(opens).rsplit(" | ", 1)
-        rerun_stats = _stats(findings.reruns.get(name, [])).rsplit(" | ", 1)
-        sweep_stats = _stats(findings.sweeps.get(name, [])).rsplit(" | ", 1)
         per_open = runs.get(name, 0) / len(opens) if opens else 0
-        lines.append(f"| {name} | {open_stats[0].replace(' | ', ' / ')} | {open_stats[1]} | {per_open:.2f} | "
-                     f"{rerun_stats[0].replace(' | ', ' / ')} | {rerun_stats[1]} | "
-                     f"{sweep_stats[0].replace(' | ', ' / ')} | {sweep_stats[1]} |")
+        lines.append(f"| {name} | {len(opens)} | {per_open:.2f} | {cell(opens)} | "
+                     f"{cell(findings.server.get((name, 'open'), []))} | {cell(findings.reruns.get(name, []))} | "
+                     f"{cell(findings.server.get((name, 'rerun'), []))} | {cell(findings.sweeps.get(name, []))} | "
+                     f"{cell(findings.server.get((name, 'sweep'), []))} |")
+    every = {kind: [v for (_, k), values in findings.server.items() if k == kind for v in values]
+             for kind in ("open", "rerun", "sweep")}
+    lines.append(f"| **all pages** | {sum(map(len, findings.opens.values()))} | | "
+                 f"{cell([v for values in findings.opens.values() for v in values])} | {cell(every['open'])} | "
+                 f"{cell([v for values in findings.reruns.values() for v in values])} | {cell(every['rerun'])} | "
+                 f"{cell([v for values in findings.sweeps.values() for v in values])} | {cell(every['sweep'])} |")
     visits = sum(len(v) for v in findings.opens.values()) + sum(len(v) for v in findings.reruns.values()) + \
         sum(len(v) for v in findings.sweeps.values())
     samples = findings.samples
@@ -259,7 +279,10 @@ def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] 
     checks = [h for h in findings.health if h is not None]
     failed = sum(h is None for h in findings.health)
     peak = max((s[1] for s in samples), default=0.0)
-    lines += ["", f"- tracebacks: {len(findings.tracebacks)}; disconnects: {findings.disconnects}; broken media: "
+    lines += [""]
+    if findings.warm_up is not None:
+        lines.append(f"- warm-up before the sessions: {findings.warm_up:.0f} s")
+    lines += [f"- tracebacks: {len(findings.tracebacks)}; disconnects: {findings.disconnects}; broken media: "
                   f"{len(findings.broken_media)}; timed out: {len(findings.timeouts)}",
               f"- health checks: {len(findings.health)}, {failed} failed, slowest "
               f"{max(checks, default=0):.2f} s",
@@ -272,29 +295,59 @@ def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] 
     return "\n".join(lines)
 
 
+def _wait_warm(port: int, log_path: Path, timeout: float) -> float:
+    """Open the home page once (what starts the app's warm-up, ui.warmup) and wait for the warm-up's last line in
+    the server log; returns the seconds it took."""
+    from ui.warmup import DONE
+
+    began = time.monotonic()
+    _in_thread(_open_home(port))
+    while time.monotonic() - began < timeout:
+        if DONE in log_path.read_text(errors="replace"):
+            return time.monotonic() - began
+        time.sleep(0.5)
+    raise ProbeError(f"the app's warm-up did not finish within {timeout:.0f} s (see the server log).")
+
+
+async def _open_home(port: int) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = await browser.new_page()
+        await page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
+        await _settle(page, 0.5, 60)
+        await browser.close()
+
+
 def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burst: str | None = None,
           linger: float = 120.0, browser_cpus: str | None = None, quiet: float = 0.5,
-          timeout: float = 120.0) -> tuple[Findings, dict[str, int], tuple[float, float]]:
+          timeout: float = 120.0, warm: bool = True) -> tuple[Findings, dict[str, int], tuple[float, float]]:
     """Run the probe; returns what it found, the full script runs per page, and the RSS (MB) when the sessions
-    closed and `linger` seconds later."""
+    closed and `linger` seconds later. `warm`: the app warms its pages' default views (ui.warmup) and the sessions
+    start once that is done, as in a class whose teacher opened the app first; otherwise they meet a cold server
+    with the warm-up off."""
     pages = pages or tour_pages()
     findings = Findings()
     with tempfile.TemporaryDirectory() as folder, open(Path(folder) / "server.log", "wb") as log:
         run_log = Path(folder) / "runs.log"
         run_log.touch()
         port = free_port()
-        previous = os.environ.get(RUN_LOG)
-        os.environ[RUN_LOG] = str(run_log)
+        saved = {name: os.environ.get(name) for name in (RUN_LOG, WARM_UP)}
+        os.environ.update({RUN_LOG: str(run_log), WARM_UP: "1" if warm else "0"})
         try:
             server = start_server(ROOT / "app.py", port, log)
         finally:
-            if previous is None:
-                os.environ.pop(RUN_LOG, None)
-            else:
-                os.environ[RUN_LOG] = previous
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
         sampler = None
         try:
             wait_healthy(port, server, 60)
+            if warm:
+                findings.warm_up = _wait_warm(port, Path(log.name), 300)
             sampler = Sampler(server.pid, port, findings)
             sampler.start()
             _in_thread(_drive(port, sessions, seconds, pages, burst, browser_cpus, findings, quiet, timeout))
@@ -306,16 +359,28 @@ def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burs
                 sampler.stop()
             stop_server(server)
         lines = run_log.read_text(encoding="utf-8").splitlines()
+    return findings, _match_runs(findings, lines, _titles_by_page(pages)), after
+
+
+def _match_runs(findings: Findings, lines: list[str], titles: dict[str, str]) -> dict[str, int]:
+    """Match the server's full runs (app.py's run log: title, start, seconds, outcome) to the probe's actions by
+    page and time; keeps the server seconds of each finished run in `findings.server[(page, kind)]` and returns
+    the number of runs each page's opens caused."""
     counts: dict[str, int] = {}
-    order = _titles_by_page(pages)
-    for title in lines:
-        page_name = order.get(title)
-        if page_name:
-            counts[page_name] = counts.get(page_name, 0) + 1
-    # a rerun or a tab switch is a full run too: what is left per open is the runs an open itself caused
-    for name in counts:
-        counts[name] -= len(findings.reruns.get(name, [])) + len(findings.sweeps.get(name, []))
-    return findings, counts, after
+    for line in lines:
+        parts = line.split("\t")
+        if len(parts) != 4 or parts[0] not in titles:
+            continue
+        name, start, seconds, outcome = titles[parts[0]], float(parts[1]), float(parts[2]), parts[3]
+        windows = [(t0, kind) for page, kind, t0, t1 in findings.actions if page == name and t0 - 0.3 <= start <= t1]
+        if not windows:
+            continue
+        kind = max(windows)[1]  # the latest action that began before this run
+        if kind == "open":
+            counts[name] = counts.get(name, 0) + 1
+        if outcome == "done":
+            findings.server.setdefault((name, kind), []).append(seconds)
+    return counts
 
 
 def _in_thread(coroutine) -> None:
@@ -364,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--linger", type=float, default=120.0,
                         help="seconds to wait with no session before the last RSS reading (default: 120)")
     parser.add_argument("--browser-cpus", metavar="LIST", help="pin Chromium to these CPUs (taskset), e.g. 1")
+    parser.add_argument("--cold", action="store_true",
+                        help="no warm-up: the sessions meet a fresh server that computes every default view on demand")
     parser.add_argument("--json", metavar="OUT", help="also write the raw findings to this JSON file")
     args = parser.parse_args(argv)
     if args.sessions < 1:
@@ -374,13 +441,15 @@ def main(argv: list[str] | None = None) -> int:
     pages = [p.strip() for p in args.pages.split(",") if p.strip()] if args.pages else None
     try:
         findings, runs, after = probe(args.sessions, args.minutes * 60, pages=pages, burst=args.burst,
-                                      linger=args.linger, browser_cpus=args.browser_cpus)
+                                      linger=args.linger, browser_cpus=args.browser_cpus, warm=not args.cold)
     except ProbeError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     print(report(findings, runs, after, args.linger))
     if args.json:
-        Path(args.json).write_text(json.dumps({**findings.__dict__, "runs": runs, "rss_after": after}, indent=1))
+        Path(args.json).write_text(json.dumps({**findings.__dict__, "server": {f"{page}.{kind}": values for (page, kind), values
+                                                                in findings.server.items()},
+                                                "runs": runs, "rss_after": after}, indent=1))
     return 0 if clean(findings) else 1
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from bench.cases import Case
 from bench.engine import CaseRef, Collector, execute, lost_record
 from bench.grid import Variant
 from core.registry import Task
+from core.threads import limit_threads
 
 CONNECT_TIMEOUT = 4  # seconds: an unreachable scheduler is reported well within 10 s
 ATTEMPTS = 3  # tries of a case whose worker died
@@ -38,23 +38,6 @@ WINDOW_BYTES = 1 << 30  # cases in flight: at most 64 per worker, and about this
 TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 PROFILE_KEY = "distributed.worker.profile.enabled"
 NO_WORKER_LIMIT = 120  # seconds with no worker at all before the run gives up (a resumed run continues it)
-_threads_set_for = -1
-
-
-def limit_threads() -> None:
-    """One thread for BLAS/OpenMP (threadpoolctl), OpenCV and SimpleITK in this process; again whenever new
-    modules have been imported since (a method's first run imports its libraries)."""
-    global _threads_set_for
-    if len(sys.modules) == _threads_set_for:
-        return
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(limits=1)
-    if "cv2" in sys.modules:
-        sys.modules["cv2"].setNumThreads(1)
-    if "SimpleITK" in sys.modules:
-        sys.modules["SimpleITK"].ProcessObject.SetGlobalDefaultNumberOfThreads(1)
-    _threads_set_for = len(sys.modules)
 
 
 def run_unit(case: Case, task: Task, variant: Variant, repeat: int) -> tuple[dict | None, bool, list[str]]:

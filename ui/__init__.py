@@ -6,30 +6,20 @@ exported here; topic panels (the faces page's NMF view, the registration overlay
     noisy = ui.noise_controls(clean.image, key="dn.noise")
     ui.compare(DENOISE, {"image": noisy.image}, truth=clean.image, defaults=["median", "nlm_cv"], key="dn", ...)
 """
-import streamlit as st
-from streamlit.runtime.pages_manager import PagesManager
-
-# Streamlit treats an app with a pages/ folder as an old-style multipage app until app.py calls
-# st.navigation. A deep link such as /denoising opened first on a fresh server would then run the
-# page without app.py (no navigation, no page config). Rerunning hands control back to app.py.
-if PagesManager.uses_pages_directory:
-    PagesManager.uses_pages_directory = False
-    st.rerun()
-
-from ui.canvas import point_canvas, rects_canvas  # noqa: E402
-from ui.cards import method_cards  # noqa: E402
-from ui.cells import Cells, Leading, metric_caption, own_grid  # noqa: E402
-from ui.comparison import Comparison, Tab, compare, parameter_panels, pick_methods  # noqa: E402
-from ui.degrade_controls import blur_controls, noise_controls  # noqa: E402
-from ui.export import npy_bytes  # noqa: E402
-from ui.inputs import UPLOAD_TYPES, ImageChoice, pick_image  # noqa: E402
-from ui.mask_controls import mask_controls  # noqa: E402
-from ui.memo import memo  # noqa: E402
-from ui.page import COMPARE, EXPORT, HISTORY, SWEEP, header, lazy_tabs  # noqa: E402
-from ui.params import param_widgets  # noqa: E402
-from ui.plots import cached_figure, heatmap, lines, metric_curves, score_bars, synced_images  # noqa: E402
-from ui.runner import RunResult, run_method  # noqa: E402
-from ui.segment_inputs import drawing_tools, foreground_mask, inputs_recipe, reference_mask  # noqa: E402
+from ui.canvas import point_canvas, rects_canvas
+from ui.cards import method_cards
+from ui.cells import Cells, Leading, metric_caption, own_grid
+from ui.comparison import Comparison, Tab, compare, parameter_panels, pick_methods
+from ui.degrade_controls import blur_controls, noise_controls
+from ui.export import npy_bytes
+from ui.inputs import UPLOAD_TYPES, ImageChoice, pick_image
+from ui.mask_controls import mask_controls
+from ui.memo import memo
+from ui.page import COMPARE, EXPORT, HISTORY, SWEEP, header, lazy_tabs
+from ui.params import param_widgets
+from ui.plots import cached_figure, heatmap, lines, metric_curves, score_bars, synced_images
+from ui.runner import RunResult, run_method
+from ui.segment_inputs import drawing_tools, foreground_mask, inputs_recipe, reference_mask
 
 __all__ = [
     "COMPARE", "EXPORT", "HISTORY", "SWEEP", "UPLOAD_TYPES", "Cells", "Comparison", "ImageChoice", "Leading",
@@ -38,3 +28,7 @@ __all__ = [
     "noise_controls", "npy_bytes", "own_grid", "parameter_panels", "param_widgets", "pick_image", "pick_methods", "point_canvas",
     "rects_canvas", "reference_mask", "run_method", "score_bars", "synced_images",
 ]
+
+from core.threads import app_threads, limit_threads  # noqa: E402
+
+limit_threads(app_threads())  # before TensorFlow or SimpleITK load: a shared host's thread pools (core.threads)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.image import digest, to_uint8
 from core.caching import bounded
@@ -142,6 +143,14 @@ def _same(a, b) -> bool:
     return a == b
 
 
+class _BlankCanvas:
+    json_data = None
+    image_data = None
+
+
+_BLANK_CANVAS = _BlankCanvas()
+
+
 def _component(key: str, convert, *, own_fragment: bool = True, **kwargs):
     """The canvas component inside a fragment, returning `convert(result)`.
 
@@ -149,6 +158,8 @@ def _component(key: str, convert, *, own_fragment: bool = True, **kwargs):
     about two seconds after it opened. In a fragment only the fragment reruns; the page reruns when what the canvas
     gives (a mask, points, rectangles) has really changed. A caller that draws the canvas in a fragment of its own
     (and decides itself when the page reruns) passes `own_fragment=False`."""
+    if get_script_run_ctx() is None:  # a bare run (ui.warmup): what a canvas nobody has drawn on gives
+        return convert(_BLANK_CANVAS)
     from streamlit_drawable_canvas import st_canvas
 
     if not own_fragment:

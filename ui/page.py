@@ -2,16 +2,41 @@
 from __future__ import annotations
 
 import os
+import threading
+from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-RUN_LOG = "IPCV_RUN_LOG"  # a file: each full run of a page appends its title (the load probe and tests count them)
+RUN_LOG = "IPCV_RUN_LOG"  # a file: app.py appends a line per full run of a page (the load probe and tests read it)
+TITLE = "ipcv_title"  # header() marks the script thread with the page's title, for that line
+VIA_APP = "ipcv_via_app"  # app.py marks the script thread with it on every run, just before it hands over to the page
+
+
+def _hand_back_to_app() -> None:
+    """Streamlit treats an app with a pages/ folder as an old-style multipage app until app.py has called
+    st.navigation once in the process, so a deep link such as /denoising opened on a fresh server runs the page
+    without app.py (no page config, no grouped navigation). On the real server such a run reruns at once,
+    through app.py. (AppTest always runs a page that way, so there it goes on.)
+
+    This must not happen while `ui` is being imported: an exception there leaves a half-imported `ui` to the
+    sessions importing it at the same moment ("module 'ui' has no attribute 'header'")."""
+    thread = threading.current_thread()
+    via_app = getattr(thread, VIA_APP, False)
+    setattr(thread, VIA_APP, False)
+    if via_app or type(Runtime._instance) is not Runtime:  # noqa: SLF001 (AppTest's runtime is a mock)
+        return
+    ctx = get_script_run_ctx()
+    if ctx is not None and Path(ctx.main_script_path).name == "app.py":
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 def header(title: str, summary: str, chapter: str) -> None:
-    if os.environ.get(RUN_LOG):
-        with open(os.environ[RUN_LOG], "a", encoding="utf-8") as log:
-            log.write(title + "\n")
+    _hand_back_to_app()
+    setattr(threading.current_thread(), TITLE, title)
     st.title(title)
     st.markdown(f"{summary}  \n:gray[Book: *Image Processing and Computer Vision Masterclass with Python*, {chapter}.]")
 

@@ -15,10 +15,16 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.image import digest
 from core.registry import Method, Output
 from core.caching import bounded
+from core.jobs import HEAVY
+from core.threads import app_threads, limit_threads
+
+THREADS = app_threads()
 
 
 @dataclass
@@ -45,8 +51,13 @@ def params_key(params: dict[str, Any]) -> str:
 
 @bounded(max_mb=128)
 def _cached_run(task: str, key: str, params_json: str, input_digest: str, truth_key: str,
-                _method: Method, _inputs: tuple, _truth, _progress):
-    """Returns (output, seconds, error, scores); the scores are cached with the result."""
+                _method: Method, _inputs: tuple, _truth, _progress, _queue=None):
+    """Returns (output, seconds, error, scores); the scores are cached with the result. `_queue`: (owner, on_wait)
+    for a slow method, which then waits for a slot of core.jobs.HEAVY (the time shown leaves the wait out)."""
+    if _queue is not None:
+        with HEAVY.slot(*_queue):
+            return _cached_run.__wrapped__(task, key, params_json, input_digest, truth_key, _method, _inputs, _truth,
+                                           _progress)
     start = time.perf_counter()
     try:
         output = _method.run(*_inputs, params=json.loads(params_json), progress=_progress)
@@ -85,6 +96,28 @@ def truth_key(truth: Any) -> str:
         return f"object:{id(truth)}"
 
 
+class SessionLeft(Exception):
+    """The visitor's browser is gone: their queued job is dropped."""
+
+
+def _heavy_queue(method: Method, holder) -> tuple:
+    """(owner, on_wait) for core.jobs.HEAVY: the owner is the visitor's session; while the job waits, the page
+    says so, and a session that has left (or asked for another run meanwhile) gives its place up."""
+    ctx = get_script_run_ctx()
+    owner = ctx.session_id if ctx is not None else "bare"
+    context = contextvars.copy_context()
+
+    def on_wait(ahead: int) -> None:
+        runtime = Runtime.instance() if Runtime.exists() else None
+        if ctx is not None and runtime is not None and not runtime.is_active_session(ctx.session_id):
+            raise SessionLeft(owner)
+        if holder is not None:  # an update is also where Streamlit stops a run that is no longer wanted
+            context.run(holder.progress, 0.0, text=f"{method.label}: busy, queued behind {ahead} heavy "
+                                                   f"job{'s' if ahead != 1 else ''} of this server…")
+
+    return owner, on_wait
+
+
 def run_method(method: Method, inputs: tuple, params: dict[str, Any], *, truth: Any = None,
                show_progress: bool | None = None, digests: tuple[str, str] | None = None) -> RunResult:
     """Run a method through the cache and score it against `truth`; errors become a message, never an
@@ -96,6 +129,7 @@ def run_method(method: Method, inputs: tuple, params: dict[str, Any], *, truth: 
     why = method.unavailable() if method.unavailable else None
     if why:  # files fetched on demand are missing: said, and never cached (they may arrive in a minute)
         return RunResult(method, resolved, None, 0.0, why)
+    limit_threads(THREADS)  # again after a method's first run imported its libraries
     input_digest, truth_digest = digests or (inputs_digest(inputs), truth_key(truth))
     show_progress = method.slow if show_progress is None else show_progress
     holder = st.empty() if show_progress else None
@@ -107,9 +141,12 @@ def run_method(method: Method, inputs: tuple, params: dict[str, Any], *, truth: 
         def progress(fraction: float, message: str = "") -> None:
             text = f"{method.label}: {message}" if message else f"{method.label}: running…"
             context.run(bar.progress, float(min(max(fraction, 0.0), 1.0)), text=text)
+    queue = _heavy_queue(method, holder) if method.slow else None
     try:
         output, seconds, error, scores = _cached_run(method.task.name, method.key, params_key(resolved), input_digest,
-                                                     truth_digest, method, tuple(inputs), truth, progress)
+                                                     truth_digest, method, tuple(inputs), truth, progress, queue)
+    except SessionLeft:
+        output, seconds, scores, error = None, 0.0, {}, "Cancelled: this session ended while the job was queued."
     except Exception as exc:  # a bug in a method must not take the page down
         output, seconds, scores = None, 0.0, {}
         error = f"{method.label} failed unexpectedly: {type(exc).__name__}: {exc}"

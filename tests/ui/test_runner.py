@@ -60,3 +60,34 @@ def test_inputs_digest_takes_lists_of_differently_sized_images():
     assert inputs_digest((a, None)) == digest(a, None)  # arrays digest as before
     assert inputs_digest(([a, b],)) != inputs_digest(([b, a],))  # order matters (stitching left to right)
     assert inputs_digest(([a, b],)) != inputs_digest(([a],))
+
+
+def test_a_slow_method_waits_for_the_heavy_queue_and_its_time_leaves_the_wait_out(monkeypatch):
+    import threading
+    import time
+
+    from core.jobs import HEAVY
+
+    monkeypatch.setattr(HEAVY, "slots", 1)
+
+    slow = Method(key="test_slow_brighten", task=DENOISE, label="Slow brighten (test)", function=_brighten,
+                  params=BRIGHTEN.params, slow=True)
+    started, release = threading.Event(), threading.Event()
+
+    def other_visitors_bm3d():
+        with HEAVY.slot("another session"):
+            started.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=other_visitors_bm3d)
+    holder.start()
+    started.wait(5)
+    threading.Timer(0.6, release.set).start()
+    began = time.perf_counter()
+    result = run_method(slow, (np.full((16, 16), 0.5, np.float32),), {"amount": 0.25}, show_progress=False)
+    waited = time.perf_counter() - began
+    holder.join()
+    assert result.ok and result.image[0, 0] == pytest.approx(0.75)
+    assert waited >= 0.5  # it queued behind the other job
+    assert result.seconds < 0.3  # the time shown is the method's own
+    assert HEAVY.running == 0 and HEAVY.waiting == 0
