@@ -80,7 +80,8 @@ class Findings:
     sweeps: dict[str, list[float]] = field(default_factory=dict)
     tracebacks: list[str] = field(default_factory=list)
     disconnects: int = 0
-    broken_media: list[str] = field(default_factory=list)
+    broken_media: list[str] = field(default_factory=list)  # images left broken on the settled page
+    media_errors: list[str] = field(default_factory=list)  # every HTTP error from /media/, stale requests included
     timeouts: list[str] = field(default_factory=list)
     health: list[float | None] = field(default_factory=list)  # seconds, None = failed
     samples: list[tuple[float, float, float]] = field(default_factory=list)  # (t, rss MB, cpu s)
@@ -146,7 +147,12 @@ async def _timed(page, action, quiet: float, timeout: float, findings: Findings 
     """Seconds from `action` until the page is idle again (the quiet spell not counted); None on timeout. The
     action's wall-clock window is kept in `findings.actions` (page, kind, start, end) to match server runs to it."""
     began, wall = time.monotonic(), time.time()
-    await action()
+    try:
+        await action()
+    except Exception as exc:  # a click or a navigation that timed out: a finding, not the end of the probe
+        if findings is not None:
+            findings.timeouts.append(f"{what[1]} {what[0]}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        return None
     await asyncio.sleep(0.15)  # let the rerun start
     settled = await _settle(page, quiet, timeout)
     if findings is not None:
@@ -157,7 +163,8 @@ async def _timed(page, action, quiet: float, timeout: float, findings: Findings 
 
 
 async def _session(index: int, browser, url: str, pages: list[str], deadline: float, findings: Findings,
-                   quiet: float, timeout: float) -> None:
+                   quiet: float, timeout: float, only_open: bool = False) -> None:
+    """One visitor's tour until `deadline`; `only_open`: open the first page once, and nothing else (a burst)."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     closing = False
@@ -170,7 +177,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
 
     def on_response(response) -> None:
         if "/media/" in response.url and response.status >= 400:
-            findings.broken_media.append(f"{response.status} {response.url}")
+            findings.media_errors.append(f"{response.status} {response.url}")
 
     page.on("websocket", on_socket)
     page.on("response", on_response)
@@ -179,18 +186,21 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
         while time.monotonic() < deadline:
             name = pages[step % len(pages)]
             step += 1
-            opened = await _timed(page, lambda: page.goto(f"{url}/{name}", wait_until="domcontentloaded"),
+            opened = await _timed(page, lambda: page.goto(f"{url}/{name}", wait_until="domcontentloaded",
+                                                                timeout=timeout * 1000),
                                   quiet, timeout, findings, (name, "open"))
             if opened is None:
                 findings.timeouts.append(f"open {name}")
                 continue
             findings.opens.setdefault(name, []).append(opened)
             await _check_errors(page, name, findings)
+            if only_open:
+                break
             slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]').last
             if time.monotonic() < deadline and await slider.count():
                 async def nudge():
-                    await slider.focus()
-                    await slider.press("ArrowRight")
+                    await slider.focus(timeout=timeout * 1000)
+                    await slider.press("ArrowRight", timeout=timeout * 1000)
                 rerun = await _timed(page, nudge, quiet, timeout, findings, (name, "rerun"))
                 if rerun is None:
                     findings.timeouts.append(f"rerun {name}")
@@ -198,7 +208,8 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
                     findings.reruns.setdefault(name, []).append(rerun)
             sweep = page.get_by_role("tab", name="Sweep")
             if time.monotonic() < deadline and await sweep.count() == 1:
-                took = await _timed(page, sweep.click, quiet, timeout, findings, (name, "sweep"))
+                took = await _timed(page, lambda: sweep.click(timeout=timeout * 1000), quiet, timeout, findings,
+                                    (name, "sweep"))
                 if took is None:
                     findings.timeouts.append(f"sweep {name}")
                 else:
@@ -209,10 +220,18 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
         await context.close()
 
 
+BROKEN_IMAGES = """() => [...document.images]
+  .filter(i => i.src.includes('/media/') && i.complete && i.naturalWidth === 0).map(i => i.src)"""
+
+
 async def _check_errors(page, name: str, findings: Findings) -> None:
+    """Tracebacks and broken images on the settled page. A media request that failed while a rerun replaced its
+    image is not a broken image: the browser shows the new one (it is counted in `media_errors`)."""
     exceptions = page.locator('[data-testid="stException"]')
     if await exceptions.count():
         findings.tracebacks.append(f"{name}: {(await exceptions.first.inner_text())[:300]}")
+    for source in await page.evaluate(BROKEN_IMAGES):
+        findings.broken_media.append(f"{name}: {source}")
 
 
 async def _drive(port: int, sessions: int, seconds: float, pages: list[str], burst: str | None,
@@ -230,9 +249,8 @@ async def _drive(port: int, sessions: int, seconds: float, pages: list[str], bur
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             if burst:
-                deadline = time.monotonic()  # one open each, all at once
-                await asyncio.gather(*(_session(0, browser, url, [burst], deadline + 1e-3, findings, quiet, timeout)
-                                       for _ in range(sessions)))
+                await asyncio.gather(*(_session(0, browser, url, [burst], float("inf"), findings, quiet, timeout,
+                                                only_open=True) for _ in range(sessions)))
             else:
                 deadline = time.monotonic() + seconds
                 await asyncio.gather(*(_session(i, browser, url, pages, deadline, findings, quiet, timeout)
@@ -283,7 +301,8 @@ def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] 
     if findings.warm_up is not None:
         lines.append(f"- warm-up before the sessions: {findings.warm_up:.0f} s")
     lines += [f"- tracebacks: {len(findings.tracebacks)}; disconnects: {findings.disconnects}; broken media: "
-                  f"{len(findings.broken_media)}; timed out: {len(findings.timeouts)}",
+                  f"{len(findings.broken_media)} (media requests that failed, stale ones included: "
+                  f"{len(findings.media_errors)}); timed out: {len(findings.timeouts)}",
               f"- health checks: {len(findings.health)}, {failed} failed, slowest "
               f"{max(checks, default=0):.2f} s",
               f"- server CPU: {cpu:.1f} s over {visits} opens, reruns and tab switches "
