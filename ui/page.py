@@ -1,7 +1,6 @@
 """Page anatomy shared by every topic page: title, one line on what it compares, the chapter."""
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 

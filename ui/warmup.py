@@ -23,14 +23,10 @@ from streamlit.runtime.state import session_state_proxy
 
 LOG = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
-ENABLED = "IPCV_WARM_UP"  # "0" turns the warm-up off (the tests do, so that it can't compete with them)
+ENABLED = "IPCV_WARM_UP"  # "0" turns it off (app.py reads it; the tests set it, so that it can't compete with them)
 NICE = 10
 DONE = "ipcv warm-up done:"  # the line the server log gets at the end (the load probe waits for it)
 STATUS: dict[str, str] = {}  # page path -> "ok 1.23 s" or the error, for the logs and the tests
-
-
-def enabled() -> bool:
-    return os.environ.get(ENABLED, "1") != "0"
 
 
 def warm_page(path: str) -> str:
