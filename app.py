@@ -7,6 +7,8 @@ import time
 
 import streamlit as st
 
+from ui import server as ui_server
+
 st.set_page_config(page_title="Image Processing Method Explorer", page_icon="🔬", layout="wide")
 
 # (chapter, [(file, title, icon, one-line description)])
@@ -111,12 +113,21 @@ if os.environ.get("IPCV_WARM_UP", "1") != "0":  # ui.warmup.ENABLED
     warm_up()
 
 
+@st.cache_resource(show_spinner=False)
+def tune_server() -> threading.Thread:
+    """Once per process: no per-run Keras reset, caches that know their visitors, an idle-time janitor (ui.server)."""
+    return ui_server.tune()
+
+
 def run_logged(page) -> None:
     """Run the page; with IPCV_RUN_LOG set, append "title<TAB>start<TAB>seconds<TAB>outcome" to that file for each
     full run (ui.page.RUN_LOG: the load probe's server-side timings, the runs-once test's count)."""
     log = os.environ.get("IPCV_RUN_LOG")
     if not log:
-        page.run()
+        try:
+            page.run()
+        finally:
+            ui_server.run_finished()
         return
     thread, started, began, outcome = threading.current_thread(), time.time(), time.perf_counter(), "done"
     thread.ipcv_title = ""  # ui.page.TITLE, set by ui.header
@@ -126,10 +137,12 @@ def run_logged(page) -> None:
         outcome = type(exc).__name__
         raise
     finally:
+        ui_server.run_finished()
         if thread.ipcv_title:
             with open(log, "a", encoding="utf-8") as file:
                 file.write(f"{thread.ipcv_title}\t{started:.3f}\t{time.perf_counter() - began:.3f}\t{outcome}\n")
 
 
+tune_server()
 threading.current_thread().ipcv_via_app = True  # ui.page.VIA_APP: this run came through here (see ui.page.header)
 run_logged(st.navigation(pages))

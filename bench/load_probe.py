@@ -163,7 +163,7 @@ async def _timed(page, action, quiet: float, timeout: float, findings: Findings 
 
 
 async def _session(index: int, browser, url: str, pages: list[str], deadline: float, findings: Findings,
-                   quiet: float, timeout: float, only_open: bool = False) -> None:
+                   quiet: float, timeout: float, only_open: bool = False, think: float = 0.0) -> None:
     """One visitor's tour until `deadline`; `only_open`: open the first page once, and nothing else (a burst)."""
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
@@ -196,6 +196,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
             await _check_errors(page, name, findings)
             if only_open:
                 break
+            await asyncio.sleep(think)
             slider = page.locator('[data-testid="stSidebar"] [data-testid="stSlider"] input[type="range"]').last
             if time.monotonic() < deadline and await slider.count():
                 async def nudge():
@@ -206,6 +207,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
                     findings.timeouts.append(f"rerun {name}")
                 else:
                     findings.reruns.setdefault(name, []).append(rerun)
+                await asyncio.sleep(think)
             sweep = page.get_by_role("tab", name="Sweep")
             if time.monotonic() < deadline and await sweep.count() == 1:
                 took = await _timed(page, lambda: sweep.click(timeout=timeout * 1000), quiet, timeout, findings,
@@ -214,6 +216,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
                     findings.timeouts.append(f"sweep {name}")
                 else:
                     findings.sweeps.setdefault(name, []).append(took)
+                await asyncio.sleep(think)
             await _check_errors(page, name, findings)
     finally:
         closing = True
@@ -234,8 +237,70 @@ async def _check_errors(page, name: str, findings: Findings) -> None:
         findings.broken_media.append(f"{name}: {source}")
 
 
+async def _visitor_session(index: int, url: str, pages: list[str], deadline: float, findings: Findings,
+                          timeout: float, think: float, only_open: bool = False) -> None:
+    """The same tour as `_session`, spoken in Streamlit's websocket protocol (bench.protocol_client): no browser,
+    so the machine's cores are the server's. Seen = from the request until the server's `script_finished`."""
+    from bench.protocol_client import Disconnected, Visitor, nudged, tab_choice
+
+    visitor = Visitor(url, timeout)
+
+    async def act(name: str, kind: str, request) -> object | None:
+        began, wall = time.monotonic(), time.time()
+        try:
+            run = await request
+        except Disconnected:
+            findings.disconnects += 1
+            run = None
+        except (TimeoutError, OSError) as exc:
+            findings.timeouts.append(f"{kind} {name}: {type(exc).__name__}: {exc}"[:160])
+            run = None
+        findings.actions.append((name, kind, wall, time.time()))
+        if run is None:
+            return None
+        {"open": findings.opens, "rerun": findings.reruns, "sweep": findings.sweeps}[kind].setdefault(
+            name, []).append(time.monotonic() - began)
+        if run.not_found:
+            findings.tracebacks.append(f"{name}: page not found")
+        findings.tracebacks += [f"{name}: {message}" for message in run.exceptions]
+        findings.broken_media += [f"{name}: {broken}" for broken in await visitor.broken_media(run)]
+        if think:
+            await asyncio.sleep(think)
+        return run
+
+    step = index
+    try:
+        while time.monotonic() < deadline:
+            name = pages[step % len(pages)]
+            step += 1
+            run = await act(name, "open", visitor.open(name))
+            if run is None or only_open:
+                if only_open:
+                    break
+                continue
+            sliders = run.sliders()
+            if sliders and time.monotonic() < deadline:
+                run = await act(name, "rerun", visitor.change(nudged(sliders[-1]))) or run
+            sweep = run.tab("Sweep")
+            if sweep and time.monotonic() < deadline:
+                await act(name, "sweep", visitor.change(tab_choice(*sweep)))
+    finally:
+        await visitor.close()
+
+
 async def _drive(port: int, sessions: int, seconds: float, pages: list[str], burst: str | None,
-                 browser_cpus: str | None, findings: Findings, quiet: float, timeout: float) -> None:
+                 browser_cpus: str | None, findings: Findings, quiet: float, timeout: float, client: str = "browser",
+                 think: float = 0.0) -> None:
+    url = f"http://127.0.0.1:{port}"
+    if client == "protocol":
+        if burst:
+            await asyncio.gather(*(_visitor_session(0, url, [burst], float("inf"), findings, timeout, 0.0,
+                                                    only_open=True) for _ in range(sessions)))
+        else:
+            deadline = time.monotonic() + seconds
+            await asyncio.gather(*(_visitor_session(i, url, pages, deadline, findings, timeout, think)
+                                   for i in range(sessions)))
+        return
     from playwright.async_api import async_playwright
 
     executable = CHROMIUM
@@ -244,7 +309,6 @@ async def _drive(port: int, sessions: int, seconds: float, pages: list[str], bur
         wrapper.write_text(f'#!/bin/sh\nexec taskset -c {browser_cpus} {CHROMIUM} "$@"\n')
         wrapper.chmod(0o755)
         executable = str(wrapper)
-    url = f"http://127.0.0.1:{port}"
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
@@ -253,8 +317,8 @@ async def _drive(port: int, sessions: int, seconds: float, pages: list[str], bur
                                                 only_open=True) for _ in range(sessions)))
             else:
                 deadline = time.monotonic() + seconds
-                await asyncio.gather(*(_session(i, browser, url, pages, deadline, findings, quiet, timeout)
-                                       for i in range(sessions)))
+                await asyncio.gather(*(_session(i, browser, url, pages, deadline, findings, quiet, timeout,
+                                                think=think) for i in range(sessions)))
         finally:
             await browser.close()
 
@@ -267,9 +331,12 @@ def _stats(values: list[float]) -> str:
     return f"{statistics.median(ordered):.2f} | {p95:.2f} | {ordered[-1]:.2f} | {len(ordered)}"
 
 
-def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] | None, linger: float) -> str:
-    lines = ["Seen: from the action until the page is idle in the browser. Server: the full script run on the server "
-             "(app.py's run log), without the browser's own work.", "",
+def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] | None, linger: float,
+           client: str = "protocol") -> str:
+    seen = ("until the server's script_finished message (protocol client)" if client == "protocol" else
+            "until the page is idle in the browser")
+    lines = [f"Seen: from the action {seen}. Server: the full script run on the server (app.py's run log), "
+             "without the client's own work.", "",
              "| page | opens | runs per open | open seen (s) | open server (s) | rerun seen (s) | rerun server (s) | "
              "Sweep tab seen (s) | Sweep tab server (s) |",
              "| --- | ---: | ---: | --- | --- | --- | --- | --- | --- |"]
@@ -329,19 +396,20 @@ def _wait_warm(port: int, log_path: Path, timeout: float) -> float:
 
 
 async def _open_home(port: int) -> None:
-    from playwright.async_api import async_playwright
+    from bench.protocol_client import Visitor
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page()
-        await page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded")
-        await _settle(page, 0.5, 60)
-        await browser.close()
+    visitor = Visitor(f"http://127.0.0.1:{port}", 60)
+    try:
+        run = await visitor.open("")
+    finally:
+        await visitor.close()
+    if run.exceptions:
+        raise ProbeError(f"the home page failed: {run.exceptions[0]}")
 
 
 def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burst: str | None = None,
           linger: float = 120.0, browser_cpus: str | None = None, quiet: float = 0.5,
-          timeout: float = 120.0, warm: bool = True) -> tuple[Findings, dict[str, int], tuple[float, float]]:
+          timeout: float = 120.0, warm: bool = True, client: str = "protocol", think: float = 0.0) -> tuple[Findings, dict[str, int], tuple[float, float]]:
     """Run the probe; returns what it found, the full script runs per page, and the RSS (MB) when the sessions
     closed and `linger` seconds later. `warm`: the app warms its pages' default views (ui.warmup) and the sessions
     start once that is done, as in a class whose teacher opened the app first; otherwise they meet a cold server
@@ -369,7 +437,8 @@ def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burs
                 findings.warm_up = _wait_warm(port, Path(log.name), 300)
             sampler = Sampler(server.pid, port, findings)
             sampler.start()
-            _in_thread(_drive(port, sessions, seconds, pages, burst, browser_cpus, findings, quiet, timeout))
+            _in_thread(_drive(port, sessions, seconds, pages, burst, browser_cpus, findings, quiet, timeout,
+                              client, think))
             closed = rss_mb(server.pid)
             time.sleep(linger)
             after = (closed, rss_mb(server.pid))
@@ -447,6 +516,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", metavar="PAGE", help="every session opens this page at the same moment, once")
     parser.add_argument("--linger", type=float, default=120.0,
                         help="seconds to wait with no session before the last RSS reading (default: 120)")
+    parser.add_argument("--client", choices=("protocol", "browser"), default="protocol",
+                        help="protocol: Streamlit's websocket protocol, no rendering, so the server has the cores "
+                             "(default); browser: a Chromium tab per session")
+    parser.add_argument("--think", type=float, default=3.0,
+                        help="seconds each visitor waits after an action before the next (default: 3)")
     parser.add_argument("--browser-cpus", metavar="LIST", help="pin Chromium to these CPUs (taskset), e.g. 1")
     parser.add_argument("--cold", action="store_true",
                         help="no warm-up: the sessions meet a fresh server that computes every default view on demand")
@@ -454,17 +528,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sessions < 1:
         parser.error("--sessions must be at least 1.")
-    if not Path(CHROMIUM).exists():
+    if args.think < 0:
+        parser.error("--think must not be negative.")
+    if args.client == "browser" and not Path(CHROMIUM).exists():
         print(f"{parser.prog}: error: Chromium is not installed ({CHROMIUM}).", file=sys.stderr)
         return 2
     pages = [p.strip() for p in args.pages.split(",") if p.strip()] if args.pages else None
     try:
         findings, runs, after = probe(args.sessions, args.minutes * 60, pages=pages, burst=args.burst,
-                                      linger=args.linger, browser_cpus=args.browser_cpus, warm=not args.cold)
+                                      linger=args.linger, browser_cpus=args.browser_cpus, warm=not args.cold,
+                                      client=args.client, think=args.think)
     except ProbeError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
-    print(report(findings, runs, after, args.linger))
+    print(report(findings, runs, after, args.linger, args.client))
     if args.json:
         Path(args.json).write_text(json.dumps({**findings.__dict__, "server": {f"{page}.{kind}": values for (page, kind), values
                                                                 in findings.server.items()},

@@ -97,12 +97,25 @@ def freeze(value: Any, _depth: int = 0) -> Any:
     return value
 
 
+OwnerLookup = Callable[[], "str | None"]
+_owner: list[OwnerLookup] = [lambda: None]
+
+
+def set_owner_lookup(lookup: OwnerLookup) -> None:
+    """Tell the caches who is asking: `lookup()` gives the current visitor's id (the app passes its session id),
+    or None for the process itself (start-up, warm-up, scripts, tests), whose entries are kept."""
+    _owner[0] = lookup
+
+
 class BoundedCache:
-    """An LRU map bounded by bytes and age, safe across the server's session threads."""
+    """An LRU map bounded by bytes and age, safe across the server's session threads. Each entry remembers who
+    used it: None (the process: kept until bytes or age push it out) or the ids of the visitors who did, so that
+    `release` can drop what only visitors who have left were using."""
 
     def __init__(self, name: str, max_bytes: int, max_age: float | None, max_entries: int | None = None):
         self.name, self.max_bytes, self.max_age, self.max_entries = name, max_bytes, max_age, max_entries
-        self._entries: OrderedDict[Any, tuple[Any, int, float]] = OrderedDict()  # key -> (value, bytes, stored)
+        # key -> (value, bytes, last used, owners: None = the process, else a set of visitor ids)
+        self._entries: OrderedDict[Any, tuple[Any, int, float, set | None]] = OrderedDict()
         self._pending: dict[Any, threading.Event] = {}
         self._lock = threading.Lock()
         self.bytes = 0
@@ -116,25 +129,50 @@ class BoundedCache:
             self._entries.clear()
             self.bytes = 0
 
-    def _expire(self, now: float) -> None:
+    def _drop(self, key) -> int:
+        size = self._entries.pop(key)[1]
+        self.bytes -= size
+        _evicted_bytes(size)
+        return size
+
+    def _expire(self, now: float) -> int:
+        freed = 0
         if self.max_age is None:
-            return
+            return freed
         while self._entries:
-            key, (_, size, stored) = next(iter(self._entries.items()))
-            if now - stored <= self.max_age:
+            key, (_, _, used, _) = next(iter(self._entries.items()))
+            if now - used <= self.max_age:
                 break
-            del self._entries[key]
-            self.bytes -= size
-            _evicted_bytes(size)
+            freed += self._drop(key)
+        return freed
+
+    def expire(self) -> int:
+        """Drop entries unused for longer than the age limit; returns the bytes freed."""
+        with self._lock:
+            return self._expire(time.monotonic())
+
+    def release(self, alive: Callable[[str], bool]) -> int:
+        """Drop the entries that only visitors who have left (not `alive(id)`) used; returns the bytes freed."""
+        with self._lock:
+            gone = [key for key, (_, _, _, owners) in self._entries.items()
+                    if owners is not None and not any(alive(owner) for owner in owners)]
+            return sum(self._drop(key) for key in gone)
+
+    @staticmethod
+    def _owners(owners: set | None, owner: str | None) -> set | None:
+        if owners is None or owner is None:
+            return None
+        return owners | {owner}
 
     def get(self, key, compute: Callable[[], Any]) -> Any:
+        owner = _owner[0]()
         while True:
             with self._lock:
                 now = time.monotonic()
                 self._expire(now)
                 if key in self._entries:
-                    value, size, _ = self._entries[key]
-                    self._entries[key] = (value, size, now)
+                    value, size, _, owners = self._entries[key]
+                    self._entries[key] = (value, size, now, self._owners(owners, owner))
                     self._entries.move_to_end(key)
                     self.hits += 1
                     return value
@@ -152,26 +190,43 @@ class BoundedCache:
         with self._lock:
             self.misses += 1
             self._pending.pop(key).set()
-            self._store(key, value)
+            self._store(key, value, owner)
         return value
 
     def put(self, key, value) -> None:
         """Keep a value made elsewhere (a network trained in a background job)."""
+        owner = _owner[0]()
         with self._lock:
-            self._store(key, freeze(value))
+            self._store(key, freeze(value), owner)
 
-    def _store(self, key, value) -> None:
+    def _store(self, key, value, owner: str | None) -> None:
         size = approx_bytes(value)
         if size > self.max_bytes:
             return
+        owners = None if owner is None else {owner}
         if key in self._entries:
+            owners = self._owners(self._entries[key][3], owner)
             self.bytes -= self._entries.pop(key)[1]
-        self._entries[key] = (value, size, time.monotonic())
+        self._entries[key] = (value, size, time.monotonic(), owners)
         self.bytes += size
         while self.bytes > self.max_bytes or (self.max_entries is not None and len(self._entries) > self.max_entries):
-            _, (_, dropped, _) = self._entries.popitem(last=False)
-            self.bytes -= dropped
-            _evicted_bytes(dropped)
+            self._drop(next(iter(self._entries)))
+
+
+def expire_all() -> int:
+    """Age out every cache's stale entries; returns the bytes freed."""
+    return sum(cache.expire() for cache in CACHES)
+
+
+def release_all(alive: Callable[[str], bool]) -> int:
+    """Drop, in every cache, what only visitors who have left were using; returns the bytes freed."""
+    return sum(cache.release(alive) for cache in CACHES)
+
+
+def trim_heap() -> None:
+    """Hand the C allocator's free memory back to the OS (glibc only)."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def bounded(*, max_mb: float, max_age_minutes: float | None = 60.0) -> Callable:

@@ -51,6 +51,9 @@ def warm(pages: list[str]) -> dict[str, str]:
         pass
     for path in pages:
         warm_page(path)
+    from ui import server
+
+    server.freeze()  # what start-up and warm-up made stays: later garbage collections skip it
     print(f"{DONE} {sum(v.startswith('ok') for v in STATUS.values())} of {len(pages)} pages", file=sys.stderr,
           flush=True)
     return dict(STATUS)

@@ -86,6 +86,9 @@ def _yolo(size: int = 416):
         import cv2
 
         net = cv2.dnn.readNetFromDarknet(str(files.cfg), str(files.weights))
+        # Winograd convolutions keep each 3x3 kernel ~7x larger: +200 MB of RSS per net for YOLOv3-tiny, and slower
+        # here (416 px: 0.20 s vs 0.10 s on 2 cores)
+        net.enableWinograd(False)
         names = [line.strip() for line in files.names.read_text().splitlines() if line.strip()]
         _NETS[key] = (net, names)
     return _NETS[key]

@@ -1,11 +1,13 @@
 """The byte-bounded caches: least recently used entries go first, old ones expire, a value computed for one
-session is waited for (not recomputed) by another, and shared arrays are read-only."""
+session is waited for (not recomputed) by another, shared arrays are read-only, and what only visitors who have
+left were using is released."""
 import threading
 import time
 
 import numpy as np
 import pytest
 
+from core import caching
 from core.caching import BoundedCache, approx_bytes, bounded
 
 
@@ -35,6 +37,43 @@ def test_old_entries_expire():
     computed = []
     cache.get("x", lambda: computed.append(1) or 2)
     assert computed == [1]
+
+
+@pytest.fixture
+def visitor():
+    """Who asks the caches: set `visitor.id` (None = the process itself)."""
+    class Current:
+        id = None
+    caching.set_owner_lookup(lambda: Current.id)
+    yield Current
+    caching.set_owner_lookup(lambda: None)
+
+
+def test_entries_only_departed_visitors_used_are_released(visitor):
+    cache = BoundedCache("test", max_bytes=2 ** 24, max_age=None)
+    megabyte = lambda: np.zeros(2 ** 18, np.float32)  # noqa: E731
+    visitor.id = None
+    cache.get("default view", megabyte)  # the process (warm-up): kept
+    visitor.id = "a"
+    cache.get("a's setting", megabyte)
+    cache.get("shared", megabyte)
+    cache.get("default view", lambda: pytest.fail("cached"))
+    visitor.id = "b"
+    cache.get("shared", lambda: pytest.fail("cached"))
+    freed = cache.release(lambda session: session == "b")  # a left, b is still here
+    assert freed >= 2 ** 20 and len(cache) == 2 and cache.bytes < 2.1 * 2 ** 20
+    cache.get("shared", lambda: pytest.fail("b still uses it"))
+    cache.release(lambda session: False)  # everybody left
+    assert len(cache) == 1
+    cache.get("default view", lambda: pytest.fail("the process's entries stay"))
+
+
+def test_expire_all_drops_stale_entries_of_every_cache():
+    cached = bounded(max_mb=4, max_age_minutes=0.001)(lambda n: np.zeros(n))
+    cached(1000)
+    time.sleep(0.1)
+    assert caching.expire_all() >= 8000 and len(cached.cache) == 0
+    caching.CACHES.remove(cached.cache)
 
 
 def test_concurrent_requests_for_one_key_compute_it_once():
