@@ -120,8 +120,8 @@ def tune_server() -> threading.Thread:
 
 
 def run_logged(page) -> None:
-    """Run the page; with IPCV_RUN_LOG set, append "title<TAB>start<TAB>seconds<TAB>outcome" to that file for each
-    full run (ui.page.RUN_LOG: the load probe's server-side timings, the runs-once test's count)."""
+    """Run the page; with IPCV_RUN_LOG set, append "title<TAB>start<TAB>seconds<TAB>outcome<TAB>session id" to that
+    file for each full run (ui.page.RUN_LOG: the load probe's server-side timings, the runs-once test's count)."""
     log = os.environ.get("IPCV_RUN_LOG")
     if not log:
         try:
@@ -140,7 +140,8 @@ def run_logged(page) -> None:
         ui_server.run_finished()
         if thread.ipcv_title:
             with open(log, "a", encoding="utf-8") as file:
-                file.write(f"{thread.ipcv_title}\t{started:.3f}\t{time.perf_counter() - began:.3f}\t{outcome}\n")
+                file.write(f"{thread.ipcv_title}\t{started:.3f}\t{time.perf_counter() - began:.3f}\t{outcome}\t"
+                           f"{ui_server.session_id() or ''}\n")
 
 
 tune_server()

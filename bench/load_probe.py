@@ -85,7 +85,8 @@ class Findings:
     timeouts: list[str] = field(default_factory=list)
     health: list[float | None] = field(default_factory=list)  # seconds, None = failed
     samples: list[tuple[float, float, float]] = field(default_factory=list)  # (t, rss MB, cpu s)
-    actions: list[tuple[str, str, float, float]] = field(default_factory=list)  # (page, kind, wall start, end)
+    # (page, kind, wall start, end, server session id or "" when unknown: the browser client)
+    actions: list[tuple[str, str, float, float, str]] = field(default_factory=list)
     server: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (page, kind) -> server run seconds
     warm_up: float | None = None  # seconds the app's warm-up took before the sessions started
 
@@ -145,7 +146,7 @@ async def _settle(page, quiet: float, timeout: float) -> bool:
 async def _timed(page, action, quiet: float, timeout: float, findings: Findings | None = None,
                  what: tuple[str, str] = ("", "")) -> float | None:
     """Seconds from `action` until the page is idle again (the quiet spell not counted); None on timeout. The
-    action's wall-clock window is kept in `findings.actions` (page, kind, start, end) to match server runs to it."""
+    action's wall-clock window is kept in `findings.actions` (page, kind, start, end, "") to match server runs to it."""
     began, wall = time.monotonic(), time.time()
     try:
         await action()
@@ -156,7 +157,7 @@ async def _timed(page, action, quiet: float, timeout: float, findings: Findings 
     await asyncio.sleep(0.15)  # let the rerun start
     settled = await _settle(page, quiet, timeout)
     if findings is not None:
-        findings.actions.append((*what, wall, time.time()))
+        findings.actions.append((*what, wall, time.time(), ""))
     if not settled:
         return None
     return time.monotonic() - began - quiet
@@ -255,7 +256,7 @@ async def _visitor_session(index: int, url: str, pages: list[str], deadline: flo
         except (TimeoutError, OSError) as exc:
             findings.timeouts.append(f"{kind} {name}: {type(exc).__name__}: {exc}"[:160])
             run = None
-        findings.actions.append((name, kind, wall, time.time()))
+        findings.actions.append((name, kind, wall, time.time(), visitor.session_id))
         if run is None:
             return None
         {"open": findings.opens, "rerun": findings.reruns, "sweep": findings.sweeps}[kind].setdefault(
@@ -451,16 +452,17 @@ def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burs
 
 
 def _match_runs(findings: Findings, lines: list[str], titles: dict[str, str]) -> dict[str, int]:
-    """Match the server's full runs (app.py's run log: title, start, seconds, outcome) to the probe's actions by
-    page and time; keeps the server seconds of each finished run in `findings.server[(page, kind)]` and returns
+    """Match the server's full runs (app.py's run log: title, start, seconds, outcome, session) to the probe's
+    actions by page, time and (protocol client) session; keeps the server seconds of each finished run in `findings.server[(page, kind)]` and returns
     the number of runs each page's opens caused."""
     counts: dict[str, int] = {}
     for line in lines:
         parts = line.split("\t")
-        if len(parts) != 4 or parts[0] not in titles:
+        if len(parts) != 5 or parts[0] not in titles:
             continue
-        name, start, seconds, outcome = titles[parts[0]], float(parts[1]), float(parts[2]), parts[3]
-        windows = [(t0, kind) for page, kind, t0, t1 in findings.actions if page == name and t0 - 0.3 <= start <= t1]
+        name, start, seconds, outcome, session = titles[parts[0]], float(parts[1]), float(parts[2]), parts[3], parts[4]
+        windows = [(t0, kind) for page, kind, t0, t1, who in findings.actions
+                   if page == name and t0 - 0.3 <= start <= t1 and (not who or who == session)]
         if not windows:
             continue
         kind = max(windows)[1]  # the latest action that began before this run

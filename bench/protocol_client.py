@@ -38,6 +38,7 @@ class Run:
     exceptions: list[str] = field(default_factory=list)
     media: list[str] = field(default_factory=list)
     not_found: bool = False
+    runs: int = 0  # script runs the request caused (a run that reruns itself counts twice)
 
     def sliders(self, sidebar: bool = True) -> list:
         """Slider protos in the order the page drew them (in the sidebar only, by default)."""
@@ -87,6 +88,7 @@ class Visitor:
         self._reader: asyncio.Task | None = None
         self._leaving = False
         self.disconnected = False
+        self.session_id = ""  # the server's id of this session (from its first new_session message)
 
     async def connect(self) -> None:
         url = self.base_url.replace("http://", "ws://").replace("https://", "wss://") + "/_stcore/stream"
@@ -137,7 +139,9 @@ class Visitor:
                 raise Disconnected("the server closed the websocket during a run")
             kind = reply.WhichOneof("type")
             if kind == "new_session":
-                run = Run()  # a new run began: what came before belonged to the interrupted one
+                run = Run(runs=run.runs + 1)  # a run began: what came before belonged to an interrupted one
+                if reply.new_session.initialize.session_id:
+                    self.session_id = reply.new_session.initialize.session_id
             elif kind == "navigation":  # st.navigation names the page this run shows
                 self.page_hash = reply.navigation.page_script_hash
             elif kind == "page_not_found":

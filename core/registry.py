@@ -112,6 +112,9 @@ class Method:
     slow: bool = False
     reference: bool = False  # shown as the reference the others are judged against
     needs_tensorflow: bool = False
+    # pure TensorFlow work (weights from disk, nothing kept between runs): on the server it runs in core.worker's
+    # child process, which exits when idle, so TensorFlow's memory comes back
+    in_worker: bool = False
     needs: tuple[str, ...] = ()  # inputs beyond the task's (a mask, scribbles, ...)
     # files fetched on demand: () -> None when the method can run on this host, else why not (a sentence)
     unavailable: Callable[[], str | None] | None = None

@@ -11,6 +11,8 @@ session may be training a network). Instead:
   left (their websocket closed), while the default views the process computed itself (warm-up) stay;
 - the janitor collects garbage and hands freed memory back to the OS when the server is idle (no script run for
   `IDLE_SECONDS`) after work or after such a release, so memory comes back after a class;
+- TensorFlow work (core.worker) runs in a child process that the janitor stops after a minute and a half without
+  calls: TensorFlow's 620 MB leave with it;
 - `freeze()` moves what exists after start-up and warm-up into Python's permanent generation, which later
   collections skip.
 """
@@ -21,7 +23,7 @@ import sys
 import threading
 import time
 
-from core import caching
+from core import caching, worker
 
 IDLE_SECONDS = 5.0  # no script run for this long: the janitor may collect
 CHECK_EVERY = 2.0
@@ -72,7 +74,8 @@ def collect_if_idle(now: float | None = None, released: int = 0) -> bool:
     return True
 
 
-def _session_id() -> str | None:
+def session_id() -> str | None:
+    """The id of the session whose script runs on this thread (None outside a script run)."""
     from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
     ctx = get_script_run_ctx(suppress_warning=True)
@@ -91,6 +94,7 @@ def _janitor() -> None:
         time.sleep(CHECK_EVERY)
         try:
             released += caching.release_all(_visitor_alive)
+            worker.stop_if_idle()
             if collect_if_idle(released=released):
                 released = 0
         except Exception as exc:  # never let the janitor die silently
@@ -103,10 +107,20 @@ def freeze() -> None:
     gc.freeze()
 
 
+def on_real_server() -> bool:
+    """True inside `streamlit run`, False under AppTest (whose runtime is a mock) or a bare run."""
+    from streamlit.runtime import Runtime
+
+    return type(Runtime._instance) is Runtime  # noqa: SLF001
+
+
 def tune() -> threading.Thread:
-    """Once per process: skip the per-run Keras reset, tell the caches which visitor asks, start the janitor."""
+    """Once per process: skip the per-run Keras reset, tell the caches which visitor asks, run TensorFlow work in
+    a child process that exits when idle (core.worker; on the real server only), start the janitor."""
     _skip_keras_reset()
-    caching.set_owner_lookup(_session_id)
+    caching.set_owner_lookup(session_id)
+    if on_real_server():
+        worker.enable()
     thread = threading.Thread(target=_janitor, name="ipcv-janitor", daemon=True)
     thread.start()
     return thread

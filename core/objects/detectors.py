@@ -296,6 +296,7 @@ def hog_people(image, *, hit_threshold=0.0, nms=0.3, scale=1.05):
 # -- MTCNN faces -----------------------------------------------------------------------------------------------
 
 @method(task=DETECT, key="mtcnn", label="MTCNN · faces (TensorFlow)", book="8.4", needs_tensorflow=True,
+        in_worker=True,
         params=[Param("score", "Face probability threshold", 0.9, min=0.5, max=0.99, step=0.01,
                       help="O-Net's face probability a box needs."),
                 Param("min_face", "Minimum face size (px)", 20, min=12, max=200, step=2)],

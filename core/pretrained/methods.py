@@ -20,7 +20,7 @@ def _output(probabilities: np.ndarray) -> Output:
 
 
 @method(task=CLASSIFY_IMAGENET, key="efficientnet_lite0", label="EfficientNet-Lite0 (offline)", book="7.3",
-        params=[_FIT], reference=True, needs_tensorflow=True,
+        params=[_FIT], reference=True, needs_tensorflow=True, in_worker=True,
         summary="A 4.7 M-parameter mobile network whose ImageNet weights ship with a pip package: runs offline.",
         explanation="EfficientNet-Lite0 stacks 16 inverted-residual (MBConv) blocks: a 1×1 expansion, a k×k "
                     "depthwise convolution, a linear 1×1 projection and a skip when the shape allows. The Lite "
@@ -60,7 +60,7 @@ def _application(key: str):
              "inception_v3": r"x_{l+1} = [\,b_1(x_l) \,\|\, b_2(x_l) \,\|\, b_3(x_l) \,\|\, b_4(x_l)\,]",
              "xception": r"x_{l+1} = x_l + P^{1\times1}(D^{3\times3} x_l)"}[key]
     return method(task=CLASSIFY_IMAGENET, key=key, label=f"{app.label} (download)", book="7.3", params=[_FIT],
-                  needs=("weights",), needs_tensorflow=True,
+                  needs=("weights",), needs_tensorflow=True, in_worker=True,
                   summary=f"keras.applications {app.label}: {app.parameters} parameters, {app.size}² input; its "
                           f"ImageNet weights ({app.megabytes:.0f} MB) are downloaded on first use.",
                   explanation=f"The book's §7.3 classifier, built by keras.applications with weights from the file "
@@ -80,7 +80,7 @@ _SEED = Param("seed", "Split seed", 0, min=0, max=99, step=1)
 @method(task=TRANSFER, key="logistic", label="Frozen features + logistic regression", book="7.4",
         params=[Param("C", "Inverse regularisation C", 1.0, min=0.01, max=100.0, log=True,
                       help="Larger C fits the training images more closely."), _SPLIT, _SEED],
-        needs_tensorflow=True, reference=True,
+        needs_tensorflow=True, in_worker=True, reference=True,
         summary="ImageNet features (1280 per image, frozen) and a logistic regression on top: seconds, no epochs.",
         explanation="Every image goes once through EfficientNet-Lite0 up to its global pooling; the 1280 numbers "
                     "are standardised and a multinomial logistic regression learns the classes from them.",
@@ -98,7 +98,7 @@ def logistic(images, labels, *, C=1.0, test_fraction=0.3, seed=0, progress=None)
                 Param("optimizer", "Optimiser", "adam", choices=("adam", "sgd"),
                       help="adam, or the book's SGD with momentum 0.9 and StepLR(10, 0.5) stepped once per epoch "
                            "(try learning rate 0.01)."), _SPLIT, _SEED],
-        needs_tensorflow=True,
+        needs_tensorflow=True, in_worker=True,
         summary="The book's recipe: the backbone frozen, a new softmax layer trained by epochs, best epoch kept.",
         explanation="A dropout and a dense softmax layer trained by mini-batches on the frozen features (Adam, or "
                     "the book's SGD + momentum with its step schedule, stepped per epoch as intended). A fifth of "
@@ -120,7 +120,7 @@ def dense_head(images, labels, *, epochs=30, learning_rate=1e-3, dropout=0.2, op
                 Param("epochs", "Fine-tuning epochs", 10, min=1, max=100, step=1),
                 Param("learning_rate", "Fine-tuning learning rate", 1e-4, min=1e-5, max=1e-2, log=True),
                 _SPLIT, _SEED],
-        needs_tensorflow=True,
+        needs_tensorflow=True, in_worker=True,
         summary="A new head first, then the last blocks retrained with it at a small learning rate.",
         explanation="The new head is trained on frozen features first (a random head would wreck the pretrained "
                     "blocks' weights), then the last blocks (copies of ImageNet's) and the head convolution are "

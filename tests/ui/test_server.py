@@ -65,3 +65,10 @@ def test_a_visitor_is_alive_while_the_runtime_has_their_session(monkeypatch, ali
     monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: fake))
     assert server._visitor_alive("s1") is alive
     assert not server._visitor_alive("s2")
+
+
+def test_tensorflow_work_leaves_the_process_only_on_the_real_server():
+    from core import worker
+
+    assert not server.on_real_server()  # pytest (and AppTest) run pages in-process
+    assert not worker.enabled()

@@ -107,9 +107,13 @@ def weights_panel(*, key: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner="Grad-CAM…")
 def _grad_cam(image_digest: str, class_index: int | None, _image: np.ndarray):
-    from core.pretrained.gradcam import grad_cam, overlay
+    from core import worker
+    from core.pretrained.gradcam import overlay
 
-    cam = grad_cam(_image, class_index)
+    try:
+        cam, _ = worker.call("core.pretrained.gradcam:grad_cam", _image, class_index)  # TensorFlow: in the worker
+    except worker.WorkerGone as exc:
+        raise ValueError(str(exc)) from None
     return cam, overlay(_image, cam.heatmap)
 
 
@@ -138,9 +142,12 @@ def gradcam_panel(image: np.ndarray, *, key: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _probabilities(image_digest: str, _image: np.ndarray) -> np.ndarray:
-    from core.pretrained.efficientnet import classify
+    from core import worker
 
-    return classify(_image, crop=False)
+    try:
+        return worker.call("core.pretrained.efficientnet:classify", _image, crop=False)[0]
+    except worker.WorkerGone as exc:
+        raise ValueError(str(exc)) from None
 
 
 # -- transfer learning ----------------------------------------------------------------------------------------
