@@ -7,6 +7,7 @@ import time
 
 import streamlit as st
 
+from core.caching import computed_on_this_thread
 from ui import server as ui_server
 
 st.set_page_config(page_title="Image Processing Method Explorer", page_icon="🔬", layout="wide")
@@ -120,8 +121,9 @@ def tune_server() -> threading.Thread:
 
 
 def run_logged(page) -> None:
-    """Run the page; with IPCV_RUN_LOG set, append "title<TAB>start<TAB>seconds<TAB>outcome<TAB>session id" to that
-    file for each full run (ui.page.RUN_LOG: the load probe's server-side timings, the runs-once test's count)."""
+    """Run the page; with IPCV_RUN_LOG set, append "title, start, seconds, outcome, session id, values computed"
+    (tab-separated; computed: misses of core.caching's caches) to that file for each full run (ui.page.RUN_LOG: the
+    load probe's server-side timings, the runs-once test's count)."""
     log = os.environ.get("IPCV_RUN_LOG")
     if not log:
         try:
@@ -130,6 +132,7 @@ def run_logged(page) -> None:
             ui_server.run_finished()
         return
     thread, started, began, outcome = threading.current_thread(), time.time(), time.perf_counter(), "done"
+    computed = computed_on_this_thread()
     thread.ipcv_title = ""  # ui.page.TITLE, set by ui.header
     try:
         page.run()
@@ -141,7 +144,7 @@ def run_logged(page) -> None:
         if thread.ipcv_title:
             with open(log, "a", encoding="utf-8") as file:
                 file.write(f"{thread.ipcv_title}\t{started:.3f}\t{time.perf_counter() - began:.3f}\t{outcome}\t"
-                           f"{ui_server.session_id() or ''}\n")
+                           f"{ui_server.session_id() or ''}\t{computed_on_this_thread() - computed}\n")
 
 
 tune_server()

@@ -1,23 +1,29 @@
 """`python -m bench.load_probe`: a classroom at once. Serve the app, drive N concurrent sessions through a tour of
-its pages in real Chromium tabs, and report what visitors saw and what the server spent.
+its pages, and report what visitors saw and what the server spent.
 
-Each session is a browser context (its own Streamlit session) that, page after page (each session starts at a
-different page), opens the page's default view, changes a sidebar slider (a rerun) and opens the Sweep tab when the
-page has one. Measured:
+Each session (its own Streamlit session), page after page (each session starts at a different page), opens the
+page's default view, changes the last sidebar slider (a rerun) and opens the Sweep tab when the page has one,
+waiting `--think` seconds after each action. Two clients:
 
-- per page: open and rerun latency as the visitor sees it (median, p95, max), script runs per open (from the app's
-  run log, `IPCV_RUN_LOG`), tracebacks;
-- disconnects (a websocket that closed while its tab was open), broken media (HTTP errors from `/media/`),
-  health checks (`/_stcore/health` every 2 s, failed or slower than 10 s);
-- the server's own CPU seconds per visit and its RSS over time (its process tree, from /proc), then RSS again after
-  `--linger` seconds with every session closed.
+- `--client protocol` (default): Streamlit's websocket protocol spoken directly (bench.protocol_client): no
+  rendering, a few milliseconds of the machine per run, so the two cores are the server's. "Seen" is from the
+  request until the server's script_finished message.
+- `--client browser`: a Chromium tab per session. "Seen" is until the page is idle in the browser; the browsers
+  compete with the server for the same cores (`--browser-cpus 1` pins them to CPU 1 with taskset), and canvases
+  run as they do for a visitor.
 
-The browser competes with the server for the same cores, so latencies overstate the server's share; the server's
-CPU seconds do not (`--browser-cpus 1` pins Chromium to CPU 1 with taskset, to see the difference).
+Measured:
+- per page: open, rerun and tab-switch latency as seen and as the server's own run time (app.py's run log,
+  `IPCV_RUN_LOG`, matched to actions by page, time and session), script runs per open, tracebacks;
+- disconnects (a websocket that closed while its session was on), broken media (images and downloads of a settled
+  page that `/media/` does not serve), health checks (`/_stcore/health` every 2 s, failed or slower than 10 s);
+- the server's CPU seconds per action and its RSS over time (its process tree, the TensorFlow worker included,
+  from /proc), then RSS again `--linger` seconds after every session closed.
+
 `--burst PAGE` opens one page in every session at the same moment instead of the tour.
 
-Exit status: 0 when no traceback, disconnect, broken media or failed health check was seen; 1 otherwise; 2 when
-the probe cannot run.
+Exit status: 0 when no traceback, disconnect, broken media, timed-out action or failed health check was seen;
+1 otherwise; 2 when the probe cannot run.
 """
 from __future__ import annotations
 
@@ -88,6 +94,8 @@ class Findings:
     # (page, kind, wall start, end, server session id or "" when unknown: the browser client)
     actions: list[tuple[str, str, float, float, str]] = field(default_factory=list)
     server: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (page, kind) -> server run seconds
+    # (page, kind) -> server seconds of the runs that computed nothing new (every value came from a cache)
+    from_cache: dict[tuple[str, str], list[float]] = field(default_factory=dict)
     warm_up: float | None = None  # seconds the app's warm-up took before the sessions started
 
 
@@ -365,6 +373,17 @@ def report(findings: Findings, runs: dict[str, int], after: tuple[float, float] 
     checks = [h for h in findings.health if h is not None]
     failed = sum(h is None for h in findings.health)
     peak = max((s[1] for s in samples), default=0.0)
+    cached = {kind: [v for (_, k), values in findings.from_cache.items() if k == kind for v in values]
+              for kind in ("open", "rerun", "sweep")}
+    lines += ["", "Server time (median / p95 / max) of the runs that computed nothing new (every method result, "
+                  "figure and decode came from the shared caches), and of those that computed something:", "",
+              "| action | from the caches: runs | server (s) | computing: runs | server (s) |",
+              "| --- | ---: | --- | ---: | --- |"]
+    for kind, label in (("open", "open"), ("rerun", "rerun"), ("sweep", "Sweep tab")):
+        computing = list(every[kind])
+        for value in cached[kind]:
+            computing.remove(value)
+        lines.append(f"| {label} | {len(cached[kind])} | {cell(cached[kind])} | {len(computing)} | {cell(computing)} |")
     lines += [""]
     if findings.warm_up is not None:
         lines.append(f"- warm-up before the sessions: {findings.warm_up:.0f} s")
@@ -458,9 +477,10 @@ def _match_runs(findings: Findings, lines: list[str], titles: dict[str, str]) ->
     counts: dict[str, int] = {}
     for line in lines:
         parts = line.split("\t")
-        if len(parts) != 5 or parts[0] not in titles:
+        if len(parts) != 6 or parts[0] not in titles:
             continue
         name, start, seconds, outcome, session = titles[parts[0]], float(parts[1]), float(parts[2]), parts[3], parts[4]
+        computed = int(parts[5])
         windows = [(t0, kind) for page, kind, t0, t1, who in findings.actions
                    if page == name and t0 - 0.3 <= start <= t1 and (not who or who == session)]
         if not windows:
@@ -470,6 +490,8 @@ def _match_runs(findings: Findings, lines: list[str], titles: dict[str, str]) ->
             counts[name] = counts.get(name, 0) + 1
         if outcome == "done":
             findings.server.setdefault((name, kind), []).append(seconds)
+            if computed == 0:
+                findings.from_cache.setdefault((name, kind), []).append(seconds)
     return counts
 
 
@@ -545,9 +567,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(report(findings, runs, after, args.linger, args.client))
     if args.json:
-        Path(args.json).write_text(json.dumps({**findings.__dict__, "server": {f"{page}.{kind}": values for (page, kind), values
-                                                                in findings.server.items()},
-                                                "runs": runs, "rss_after": after}, indent=1))
+        by_action = {name: {f"{page}.{kind}": values for (page, kind), values in getattr(findings, name).items()}
+                     for name in ("server", "from_cache")}
+        Path(args.json).write_text(json.dumps({**findings.__dict__, **by_action, "runs": runs, "rss_after": after},
+                                              indent=1))
     return 0 if clean(findings) else 1
 
 

@@ -27,6 +27,12 @@ from typing import Any, Callable
 import numpy as np
 
 CACHES: list["BoundedCache"] = []
+_computed = threading.local()  # values this thread computed (cache misses), for the app's run log
+
+
+def computed_on_this_thread() -> int:
+    """How many cached values this thread has computed so far (a script run's misses are the difference)."""
+    return getattr(_computed, "count", 0)
 TRIM_EVERY = 32 * 2 ** 20  # after this many bytes evicted, ask the C allocator to hand free memory back
 
 
@@ -181,6 +187,7 @@ class BoundedCache:
                     self._pending[key] = threading.Event()
                     break
             waiting.wait()  # another session is computing this value: use theirs
+        _computed.count = computed_on_this_thread() + 1
         try:
             value = freeze(compute())
         except BaseException:

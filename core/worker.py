@@ -3,7 +3,7 @@
 TensorFlow and Keras hold about 620 MB once imported, and a process cannot unload them. On the app's server
 (ui.server enables this module) the methods marked `in_worker` (pure inference or self-contained training on
 weights read from disk: EfficientNet-Lite0, the keras.applications models, transfer learning, MTCNN) and the
-Grad-CAM panel run in one spawned child instead, one call at a time; the janitor stops the child after
+Grad-CAM panel run in one child process (`python -m core.worker`) instead, one call at a time; the janitor stops the child after
 `idle_seconds` without calls, and the next call starts a fresh one (TensorFlow's import and the model's load
 again, a few seconds). Everywhere else (tests, scripts, bench, AppTest) `call` runs the function in-process.
 
@@ -16,12 +16,18 @@ child's messages. If the child dies mid-call, `WorkerGone` says so and the next 
 from __future__ import annotations
 
 import importlib
-import multiprocessing
+import os
+import socket
+import subprocess
+import sys
 import threading
 import time
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, Callable
 
 IDLE_SECONDS = 90.0
+ROOT = Path(__file__).resolve().parents[1]
 _state: dict[str, Any] = {"enabled": False, "idle_seconds": IDLE_SECONDS}
 
 
@@ -85,20 +91,25 @@ class Worker:
 
     @property
     def alive(self) -> bool:
-        return self._process is not None and self._process.is_alive()
+        return self._process is not None and self._process.poll() is None
 
     @property
     def pid(self) -> int | None:
         return self._process.pid if self.alive else None
 
     def _start(self) -> None:
-        context = multiprocessing.get_context("spawn")  # not fork: the server has threads and open sockets
-        parent, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, self.threads), name="ipcv-tensorflow-worker",
-                                        daemon=True)
-        self._process.start()
-        child.close()
-        self._connection = parent
+        """`python -m core.worker FD THREADS` with one end of a socket pair. Not multiprocessing's spawn: it
+        re-imports the parent's `__main__`, which inside Streamlit is app.py (the child would run the app, warm-up
+        included)."""
+        ours, theirs = socket.socketpair()
+        environment = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+        try:
+            self._process = subprocess.Popen([sys.executable, "-m", "core.worker", str(theirs.fileno()),
+                                              str(self.threads)], pass_fds=(theirs.fileno(),), env=environment,
+                                             cwd=ROOT, stdin=subprocess.DEVNULL)
+        finally:
+            theirs.close()
+        self._connection = Connection(ours.detach())
 
     def call(self, target: str, *args, progress: Callable[[float, str], None] | None = None, **kwargs):
         """Run `target` ("module:function") in the child; returns (value, seconds the function took there)."""
@@ -120,8 +131,10 @@ class Worker:
                     else:
                         raise rest[0]
             except (EOFError, OSError, BrokenPipeError) as exc:
-                self._process.join(2)  # the pipe closes a moment before the exit code is known
-                code = self._process.exitcode
+                try:
+                    code = self._process.wait(2)  # the pipe closes a moment before the exit code is known
+                except subprocess.TimeoutExpired:
+                    code = None
                 self._stop()
                 raise WorkerGone(f"The TensorFlow worker process stopped (exit code {code}) during {target}; the "
                                  "next run starts a new one.") from exc
@@ -136,10 +149,11 @@ class Worker:
                 pass
             self._connection.close()
         if self._process is not None:
-            self._process.join(5)
-            if self._process.is_alive():
+            try:
+                self._process.wait(5)
+            except subprocess.TimeoutExpired:
                 self._process.kill()
-                self._process.join(5)
+                self._process.wait(5)
         self._process = self._connection = None
 
     def stop_if_idle(self, idle_seconds: float, now: float | None = None) -> bool:
@@ -186,3 +200,7 @@ def call(target: str, *args, progress: Callable[[float, str], None] | None = Non
 
 def stop_if_idle(now: float | None = None) -> bool:
     return WORKER.stop_if_idle(_state["idle_seconds"], now)
+
+
+if __name__ == "__main__":  # the child: python -m core.worker FD THREADS
+    _serve(Connection(int(sys.argv[1])), int(sys.argv[2]))

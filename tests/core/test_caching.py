@@ -119,3 +119,16 @@ def test_sizes_of_arrays_containers_and_figures():
     assert approx_bytes({"a": array, "b": [array, array]}) >= 120_000
     figure = go.Figure(go.Heatmap(z=np.zeros((200, 200))))
     assert approx_bytes(figure) >= 200 * 200 * 8 * 0.9
+
+
+def test_each_thread_counts_the_values_it_computed():
+    cache = BoundedCache("test", max_bytes=2 ** 20, max_age=None)
+    before = caching.computed_on_this_thread()
+    cache.get("a", lambda: 1)
+    cache.get("a", lambda: pytest.fail("cached"))
+    cache.get("b", lambda: 2)
+    counts = []
+    other = threading.Thread(target=lambda: (cache.get("c", lambda: 3), counts.append(caching.computed_on_this_thread())))
+    other.start()
+    other.join()
+    assert caching.computed_on_this_thread() - before == 2 and counts == [1]
