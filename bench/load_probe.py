@@ -429,7 +429,8 @@ async def _open_home(port: int) -> None:
 
 def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burst: str | None = None,
           linger: float = 120.0, browser_cpus: str | None = None, quiet: float = 0.5,
-          timeout: float = 120.0, warm: bool = True, client: str = "protocol", think: float = 0.0) -> tuple[Findings, dict[str, int], tuple[float, float]]:
+          timeout: float = 120.0, warm: bool = True, client: str = "protocol",
+          think: float = 0.0) -> tuple[Findings, dict[str, int], tuple[float, float]]:
     """Run the probe; returns what it found, the full script runs per page, and the RSS (MB) when the sessions
     closed and `linger` seconds later. `warm`: the app warms its pages' default views (ui.warmup) and the sessions
     start once that is done, as in a class whose teacher opened the app first; otherwise they meet a cold server
@@ -472,7 +473,8 @@ def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burs
 
 def _match_runs(findings: Findings, lines: list[str], titles: dict[str, str]) -> dict[str, int]:
     """Match the server's full runs (app.py's run log: title, start, seconds, outcome, session) to the probe's
-    actions by page, time and (protocol client) session; keeps the server seconds of each finished run in `findings.server[(page, kind)]` and returns
+    actions by page, time and (protocol client) session; keeps the server seconds of each finished run in
+    `findings.server[(page, kind)]` and returns
     the number of runs each page's opens caused."""
     counts: dict[str, int] = {}
     for line in lines:

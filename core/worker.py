@@ -3,9 +3,9 @@
 TensorFlow and Keras hold about 620 MB once imported, and a process cannot unload them. On the app's server
 (ui.server enables this module) the methods marked `in_worker` (pure inference or self-contained training on
 weights read from disk: EfficientNet-Lite0, the keras.applications models, transfer learning, MTCNN) and the
-Grad-CAM panel run in one child process (`python -m core.worker`) instead, one call at a time; the janitor stops the child after
-`idle_seconds` without calls, and the next call starts a fresh one (TensorFlow's import and the model's load
-again, a few seconds). Everywhere else (tests, scripts, bench, AppTest) `call` runs the function in-process.
+Grad-CAM panel run in one child process (`python -m core.worker`) instead, one call at a time; the janitor stops
+the child after `idle_seconds` without calls, and the next call starts a fresh one (TensorFlow's import and the
+model's load again, a few seconds). Everywhere else (tests, scripts, bench, AppTest) `call` runs the function in-process.
 
     value, seconds = worker.call("core.pretrained.gradcam:grad_cam", image, None)
 

@@ -128,7 +128,8 @@ def test_each_thread_counts_the_values_it_computed():
     cache.get("a", lambda: pytest.fail("cached"))
     cache.get("b", lambda: 2)
     counts = []
-    other = threading.Thread(target=lambda: (cache.get("c", lambda: 3), counts.append(caching.computed_on_this_thread())))
+    other = threading.Thread(target=lambda: (cache.get("c", lambda: 3),
+                                             counts.append(caching.computed_on_this_thread())))
     other.start()
     other.join()
     assert caching.computed_on_this_thread() - before == 2 and counts == [1]
