@@ -157,6 +157,7 @@ def grabcut(image, rect, strokes=None, *, iterations=3, progress=None):
     if not np.any((mask == cv2.GC_BGD)):
         raise ValueError("GrabCut needs some background: the rectangle must leave part of the image outside.")
     background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # the colour models start from k-means++ on this thread's RNG: same input, same result
     for i in range(int(iterations)):
         mode = cv2.GC_INIT_WITH_MASK if i == 0 else cv2.GC_EVAL
         cv2.grabCut(bgr, mask, None, background, foreground, 1, mode)

@@ -134,3 +134,14 @@ def test_background_rejects_empty_or_full_masks(scene):
         blur.run(image, np.zeros(mask.shape, bool))
     with pytest.raises(ValueError, match="whole image"):
         blur.run(image, np.ones(mask.shape, bool))
+
+
+def test_grabcut_gives_the_same_mask_whatever_the_threads_random_state():
+    import cv2
+
+    noisy = np.random.default_rng(0).random((120, 160, 3)).astype(np.float32)  # a scene where k-means' start matters
+    noisy[30:90, 40:120] = np.clip(noisy[30:90, 40:120] + 0.5, 0, 1)
+    grabcut = get_method("segment", "grabcut")
+    first = grabcut.run(noisy, (30, 20, 100, 80), None).image
+    cv2.randu(np.zeros(1000, np.float32), 0, 1)  # another method used OpenCV's RNG on this thread meanwhile
+    assert np.array_equal(grabcut.run(noisy, (30, 20, 100, 80), None).image, first)
