@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 _state: dict[str, Any] = {"enabled": False, "idle_seconds": IDLE_SECONDS}
 
 
-class WorkerGone(RuntimeError):
-    """The child process ended while running a call."""
+class WorkerGone(ValueError):
+    """The child process ended while running a call (a ValueError: callers show its sentence like any other)."""
 
 
 def _resolve(target: str) -> Callable:

@@ -68,7 +68,7 @@ def _cached_run(task: str, key: str, params_json: str, input_digest: str, truth_
         else:
             output = _method.run(*_inputs, params=json.loads(params_json), progress=_progress)
             seconds = time.perf_counter() - start
-    except (ValueError, worker.WorkerGone) as exc:
+    except ValueError as exc:  # worker.WorkerGone included
         return None, time.perf_counter() - start, str(exc), {}
     except MemoryError:
         return None, time.perf_counter() - start, "Out of memory: lower the working size and try again.", {}

@@ -110,10 +110,7 @@ def _grad_cam(image_digest: str, class_index: int | None, _image: np.ndarray):
     from core import worker
     from core.pretrained.gradcam import overlay
 
-    try:
-        cam, _ = worker.call("core.pretrained.gradcam:grad_cam", _image, class_index)  # TensorFlow: in the worker
-    except worker.WorkerGone as exc:
-        raise ValueError(str(exc)) from None
+    cam, _ = worker.call("core.pretrained.gradcam:grad_cam", _image, class_index)  # TensorFlow: in the worker
     return cam, overlay(_image, cam.heatmap)
 
 
@@ -144,10 +141,7 @@ def gradcam_panel(image: np.ndarray, *, key: str) -> None:
 def _probabilities(image_digest: str, _image: np.ndarray) -> np.ndarray:
     from core import worker
 
-    try:
-        return worker.call("core.pretrained.efficientnet:classify", _image, crop=False)[0]
-    except worker.WorkerGone as exc:
-        raise ValueError(str(exc)) from None
+    return worker.call("core.pretrained.efficientnet:classify", _image, crop=False)[0]
 
 
 # -- transfer learning ----------------------------------------------------------------------------------------
