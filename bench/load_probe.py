@@ -41,6 +41,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
 from bench.memory_probe import (CHROMIUM, CHROMIUM_ARGS, ROOT, ProbeError, descendants, free_port, rss_mb,
                                 start_server, stop_server, wait_healthy)
 
@@ -152,9 +154,10 @@ async def _settle(page, quiet: float, timeout: float) -> bool:
 
 
 async def _timed(page, action, quiet: float, timeout: float, findings: Findings | None = None,
-                 what: tuple[str, str] = ("", "")) -> float | None:
+                 what: tuple[str, str] = ("", ""), who=lambda: "") -> float | None:
     """Seconds from `action` until the page is idle again (the quiet spell not counted); None on timeout. The
-    action's wall-clock window is kept in `findings.actions` (page, kind, start, end, "") to match server runs to it."""
+    action's wall-clock window is kept in `findings.actions` (page, kind, start, end, server session id from
+    `who()`) to match server runs to it."""
     began, wall = time.monotonic(), time.time()
     try:
         await action()
@@ -165,7 +168,7 @@ async def _timed(page, action, quiet: float, timeout: float, findings: Findings 
     await asyncio.sleep(0.15)  # let the rerun start
     settled = await _settle(page, quiet, timeout)
     if findings is not None:
-        findings.actions.append((*what, wall, time.time(), ""))
+        findings.actions.append((*what, wall, time.time(), who()))
     if not settled:
         return None
     return time.monotonic() - began - quiet
@@ -177,12 +180,26 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     closing = False
+    server = {"session": ""}  # the server's id of the tab's current session (each navigation starts a new one)
 
     def on_socket(socket) -> None:
         def closed(_=None) -> None:
             if not closing:
                 findings.disconnects += 1
+
+        def received(payload) -> None:  # only until the socket's new_session message names its session
+            if isinstance(payload, bytes):
+                message = ForwardMsg()
+                try:
+                    message.ParseFromString(payload)
+                except Exception:  # a frame that isn't a ForwardMsg: not the one we wait for
+                    return
+                if message.new_session.initialize.session_id:
+                    server["session"] = message.new_session.initialize.session_id
+                    socket.remove_listener("framereceived", received)
+        server["session"] = ""
         socket.on("close", closed)
+        socket.on("framereceived", received)
 
     def on_response(response) -> None:
         if "/media/" in response.url and response.status >= 400:
@@ -197,7 +214,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
             step += 1
             opened = await _timed(page, lambda: page.goto(f"{url}/{name}", wait_until="domcontentloaded",
                                                                 timeout=timeout * 1000),
-                                  quiet, timeout, findings, (name, "open"))
+                                  quiet, timeout, findings, (name, "open"), lambda: server["session"])
             if opened is None:
                 findings.timeouts.append(f"open {name}")
                 continue
@@ -211,7 +228,8 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
                 async def nudge():
                     await slider.focus(timeout=timeout * 1000)
                     await slider.press("ArrowRight", timeout=timeout * 1000)
-                rerun = await _timed(page, nudge, quiet, timeout, findings, (name, "rerun"))
+                rerun = await _timed(page, nudge, quiet, timeout, findings, (name, "rerun"),
+                                     lambda: server["session"])
                 if rerun is None:
                     findings.timeouts.append(f"rerun {name}")
                 else:
@@ -220,7 +238,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
             sweep = page.get_by_role("tab", name="Sweep")
             if time.monotonic() < deadline and await sweep.count() == 1:
                 took = await _timed(page, lambda: sweep.click(timeout=timeout * 1000), quiet, timeout, findings,
-                                    (name, "sweep"))
+                                    (name, "sweep"), lambda: server["session"])
                 if took is None:
                     findings.timeouts.append(f"sweep {name}")
                 else:
