@@ -89,6 +89,10 @@ def _add_common(parser: argparse.ArgumentParser, *, images: bool) -> None:
     parser.add_argument("--repeat", type=int, metavar="N",
                         help=f"time each run N times and report the median (default: {DEFAULT_REPEAT}, "
                              f"or {SLOW_REPEAT} for methods flagged slow)")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="threads each method may use (BLAS/OpenMP, OpenCV, SimpleITK), in a serial run and in "
+                             "every Dask worker (default: 1, so that seconds compare between serial and parallel "
+                             "runs, and a resumed run that mixes both)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--jobs", type=int, metavar="N",
                        help="run on a local Dask cluster of N worker processes, one thread each")
@@ -136,9 +140,9 @@ def main(argv: list[str] | None = None) -> int:
         if cluster is not None:
             from bench import parallel
 
-            parallel.run(cluster, plan.refs, task, collector, plan.repeats)
+            parallel.run(cluster, plan.refs, task, collector, plan.repeats, threads=args.threads)
         else:
-            engine.run_serial(plan.refs, task, collector, plan.repeats)
+            engine.run_serial(plan.refs, task, collector, plan.repeats, threads=args.threads)
     except KeyboardInterrupt:
         code = 130
     except (RuntimeError, ValueError) as exc:
@@ -182,7 +186,7 @@ def _fail(task: Task, message: str) -> None:
 def _connect(args: argparse.Namespace):
     from bench import parallel
 
-    return parallel.connect(args.jobs, args.scheduler)
+    return parallel.connect(args.jobs, args.scheduler, args.threads)
 
 
 def _close(cluster) -> None:
@@ -193,6 +197,8 @@ def _close(cluster) -> None:
 def _check_options(args: argparse.Namespace) -> None:
     if args.repeat is not None and args.repeat < 1:
         raise ValueError(f"--repeat must be at least 1, not {args.repeat}.")
+    if not 1 <= args.threads <= 256:
+        raise ValueError(f"--threads must be between 1 and 256, not {args.threads}.")
     if args.jobs is not None and not 1 <= args.jobs <= 512:
         raise ValueError(f"--jobs must be between 1 and 512, not {args.jobs}.")
     if args.resume and not args.out:

@@ -17,6 +17,7 @@ from bench.cases import Case
 from bench.grid import Variant
 from bench.store import LOST, Journal, key_of
 from core.registry import Task
+from core.threads import limit_threads
 
 
 @dataclass
@@ -41,10 +42,12 @@ def unit_key(task: Task, variant: Variant, digest: str | None, settings: dict | 
     return key_of(digest, task.name, variant.key, params, settings)
 
 
-def execute(case: Case, task: Task, variant: Variant, repeat: int, where: str = "local") \
+def execute(case: Case, task: Task, variant: Variant, repeat: int, where: str = "local", threads: int = 1) \
         -> tuple[dict | None, bool, list[str]]:
     """Run one variant on one case: (record, crashed, log lines). The record carries the case's setting and
-    digest and where it ran; seconds are timed here, around `Method.run` only."""
+    digest and where it ran; seconds are timed here, around `Method.run` only, with `threads` threads in BLAS,
+    OpenMP, OpenCV and SimpleITK (the same in a serial run and in a Dask worker, so that their seconds compare)."""
+    limit_threads(threads)
     messages: list[str] = []
     if variant.method is None:
         record, crashed = runner.baseline_record(case, task), False
@@ -178,13 +181,14 @@ class Collector:
         return [self.records[key] for key in sorted(self.records)]
 
 
-def run_serial(refs: Iterable[CaseRef], task: Task, collector: Collector, repeats: dict[str, int]) -> None:
-    """Every case here, one after another, one case's inputs in memory at a time."""
+def run_serial(refs: Iterable[CaseRef], task: Task, collector: Collector, repeats: dict[str, int],
+               threads: int = 1) -> None:
+    """Every case here, one after another, one case's inputs in memory at a time; methods use `threads` threads."""
     for ref in refs:
         if ref.digest is not None and not collector.missing(ref.index, ref.digest, ref.settings):
             continue  # all done in the earlier run: not even read again
         case = ref.make()
         for slot in collector.missing(ref.index, case.digest, case.settings):
             variant = collector.runs[slot]
-            record, crashed, messages = execute(case, task, variant, repeats.get(variant.key, 1))
+            record, crashed, messages = execute(case, task, variant, repeats.get(variant.key, 1), threads=threads)
             collector.add(ref.index, slot, record, crashed, messages)

@@ -3,10 +3,11 @@
 
 One Dask task per (case, variant). Each case is made here and scattered once; its tasks take the scattered
 future, slow methods first (higher priority). A bounded window of cases is in flight, so memory stays flat on
-thousands of images. Inside the worker, BLAS, OpenMP, OpenCV and SimpleITK use one thread, and the method is
-timed there. A method that raises is recorded with its error (`bench.runner`); a worker that dies takes its
-running task and the cases scattered to it along: those are scattered again and their tasks resubmitted, up to
-`ATTEMPTS` times, after which the case is recorded as lost with its worker (a resumed run tries it again).
+thousands of images. Inside the worker, BLAS, OpenMP, OpenCV and SimpleITK use one thread (`--threads`, as in a
+serial run), and the method is timed there. A method that raises is recorded with its error (`bench.runner`); a
+worker that dies takes its running task and the cases scattered to it along: those are scattered again and their
+tasks resubmitted, up to `ATTEMPTS` times, after which the case is recorded as lost with its worker (a resumed run
+tries it again).
 """
 from __future__ import annotations
 
@@ -40,17 +41,18 @@ PROFILE_KEY = "distributed.worker.profile.enabled"
 NO_WORKER_LIMIT = 120  # seconds with no worker at all before the run gives up (a resumed run continues it)
 
 
-def run_unit(case: Case, task: Task, variant: Variant, repeat: int) -> tuple[dict | None, bool, list[str]]:
+def run_unit(case: Case, task: Task, variant: Variant, repeat: int, threads: int = 1) \
+        -> tuple[dict | None, bool, list[str]]:
     """The Dask task: one variant on one case, inside a worker."""
     from distributed import get_worker
 
-    limit_threads()
-    return execute(case, task, variant, repeat, where=get_worker().address)
+    return execute(case, task, variant, repeat, where=get_worker().address, threads=threads)
 
 
-def _probe() -> dict:
-    """Run on every worker before the work: the project imports there, and its threads are limited."""
-    limit_threads()
+def _probe(threads: int) -> dict:
+    """Run on every worker before the work: the project imports there, and its threads are limited (also for the
+    libraries it loads later: OpenBLAS and OpenMP read the limit when they start)."""
+    limit_threads(threads)
     import threadpoolctl
 
     return {"blas_threads": max((p["num_threads"] for p in threadpoolctl.threadpool_info()), default=1),
@@ -119,9 +121,9 @@ def _check_scheduler(address: str) -> None:
                          f"`dask scheduler` prints (tcp://HOST:8786).")
 
 
-def connect(jobs: int | None, scheduler: str | None) -> Cluster:
-    """A client on a new local cluster (`jobs` processes, one thread each) or on the scheduler at `scheduler`.
-    Raises ValueError with a sentence when it cannot."""
+def connect(jobs: int | None, scheduler: str | None, threads: int = 1) -> Cluster:
+    """A client on a new local cluster (`jobs` processes, one thread each) or on the scheduler at `scheduler`;
+    methods will use `threads` threads in each worker. Raises ValueError with a sentence when it cannot."""
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -156,7 +158,7 @@ def connect(jobs: int | None, scheduler: str | None) -> Cluster:
                          f"{str(exc)[:200]}); start `dask scheduler` with this project on its PYTHONPATH and the "
                          f"same packages (see bench/README.md).") from None
     try:
-        probes = cluster.client.run(_probe)
+        probes = cluster.client.run(_probe, threads)
     except Exception as exc:
         cluster.close()
         raise ValueError(f"the Dask workers cannot run the bench ({type(exc).__name__}: {str(exc)[:200]}); start "
@@ -190,8 +192,8 @@ class _Open:
 
 
 def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collector, repeats: dict[str, int],
-        *, window: int | None = None) -> None:
-    """Every case on the cluster; records reach `collector` as they finish."""
+        *, window: int | None = None, threads: int = 1) -> None:
+    """Every case on the cluster, each method with `threads` threads; records reach `collector` as they finish."""
     from distributed import as_completed
     from distributed.scheduler import KilledWorker
 
@@ -205,7 +207,7 @@ def run(cluster: Cluster, refs: Iterable[CaseRef], task: Task, collector: Collec
 
     def submit(item: _Open, slot: int, tries: int) -> None:
         variant = collector.runs[slot]
-        future = client.submit(run_unit, item.data, task, variant, repeats.get(variant.key, 1), pure=False,
+        future = client.submit(run_unit, item.data, task, variant, repeats.get(variant.key, 1), threads, pure=False,
                                key=f"bench-{variant.key}-{token}-{item.ref.index}-{slot}-{tries}",
                                priority=1 if variant.slow else 0)
         item.pending[slot] = (future, tries)

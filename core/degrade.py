@@ -6,7 +6,6 @@ and every kernel is normalised to sum 1 with its centre at index (k // 2, k // 2
 from __future__ import annotations
 
 import numpy as np
-from scipy.signal import fftconvolve
 
 from core.image import to_float
 
@@ -193,6 +192,8 @@ def convolve(image: np.ndarray, kernel: np.ndarray, *, boundary: str = "reflect"
     """
     if boundary not in BOUNDARIES:
         raise ValueError(f"Unknown boundary {boundary!r}; choose one of {', '.join(BOUNDARIES)}.")
+    from scipy.signal import fftconvolve  # here: scipy.signal takes 0.5 s to import, and most runs never blur
+
     image = to_float(image)
     kernel = _normalised(kernel)
     kh, kw = kernel.shape

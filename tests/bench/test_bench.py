@@ -229,6 +229,7 @@ def test_bad_params_json_exits_2(capsys, tiny_png, params, fragment):
 def test_bad_options_exit_2(capsys, tiny_png, tmp_path):
     for argv, fragment in [
         (["denoise", "--images", str(tiny_png), "--repeat", "0"], "--repeat"),
+        (["denoise", "--images", str(tiny_png), "--threads", "0"], "--threads"),
         (["denoise", "--images", str(tiny_png), "--noise", "salt_pepper", "--amount", "1.5"], "--amount"),
         (["denoise", "--images", str(tiny_png), "--json", str(tmp_path / "no" / "out.json")], "does not exist"),
         (["deblur", "--images", str(tiny_png), "--size", "0"], "--size"),
