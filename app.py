@@ -70,8 +70,10 @@ TOPICS = [
     ]),
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
-# Pages whose default view loads TensorFlow or dlib are not warmed: that would hold about 500 MB for every visitor.
-NOT_WARMED = {"pages/pretrained_networks.py", "pages/face_verification.py"}
+# Face verification's default view loads dlib and its models into the server process, for good: not warmed.
+# The Pretrained networks page is: its TensorFlow work runs in core.worker's child, which the warm-up stops when
+# it is done, and its results stay in the caches.
+NOT_WARMED = {"pages/face_verification.py"}
 
 
 @st.cache_resource(show_spinner=False)

@@ -103,6 +103,7 @@ def freeze(value: Any, _depth: int = 0) -> Any:
     return value
 
 
+PINNED_SHARE = 0.75  # of a cache's bytes that the process's own entries may keep against visitors' churn
 OwnerLookup = Callable[[], "str | None"]
 _owner: list[OwnerLookup] = [lambda: None]
 
@@ -115,8 +116,9 @@ def set_owner_lookup(lookup: OwnerLookup) -> None:
 
 class BoundedCache:
     """An LRU map bounded by bytes and age, safe across the server's session threads. Each entry remembers who
-    used it: None (the process: kept until bytes or age push it out) or the ids of the visitors who did, so that
-    `release` can drop what only visitors who have left were using."""
+    used it: None (the process: kept until age pushes it out, or bytes when no visitor's entry is left to evict)
+    or the ids of the visitors who did, so that `release` can drop what only visitors who have left were
+    using."""
 
     def __init__(self, name: str, max_bytes: int, max_age: float | None, max_entries: int | None = None):
         self.name, self.max_bytes, self.max_age, self.max_entries = name, max_bytes, max_age, max_entries
@@ -217,7 +219,19 @@ class BoundedCache:
         self._entries[key] = (value, size, time.monotonic(), owners)
         self.bytes += size
         while self.bytes > self.max_bytes or (self.max_entries is not None and len(self._entries) > self.max_entries):
-            self._drop(next(iter(self._entries)))
+            self._drop(self._victim())
+
+    def _victim(self):
+        """The entry to evict: the least recently used one that visitors made, so that one visitor's churn does
+        not push every other visitor's default view out; the process's own entries (the default views the
+        warm-up computed) only when they hold more than PINNED_SHARE of the budget (visitors keep room for
+        their own results) or nothing else is left."""
+        pinned = sum(size for _, size, _, owners in self._entries.values() if owners is None)
+        evict_pinned = pinned > PINNED_SHARE * self.max_bytes
+        for key, (_, _, _, owners) in self._entries.items():
+            if (owners is None) == evict_pinned:
+                return key
+        return next(iter(self._entries))
 
 
 def expire_all() -> int:

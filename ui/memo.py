@@ -40,7 +40,7 @@ def fingerprint(value) -> str:
     raise Unkeyed(type(value).__name__)
 
 
-@bounded(max_mb=64)
+@bounded(max_mb=128)  # the default views (warm-up) take about 140 MB: most of them stay
 def _computed(name: str, key: str, _function, _args: tuple, _kwargs: dict):
     return _function(*_args, **_kwargs)  # shared: its arrays are made read-only
 

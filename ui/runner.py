@@ -50,7 +50,7 @@ def params_key(params: dict[str, Any]) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
-@bounded(max_mb=128)
+@bounded(max_mb=192)  # the default views (warm-up) take about 140 MB of it
 def _cached_run(task: str, key: str, params_json: str, input_digest: str, truth_key: str,
                 _method: Method, _inputs: tuple, _truth, _progress, _queue=None):
     """Returns (output, seconds, error, scores); the scores are cached with the result. `_queue`: (owner, on_wait)

@@ -68,6 +68,25 @@ def test_entries_only_departed_visitors_used_are_released(visitor):
     cache.get("default view", lambda: pytest.fail("the process's entries stay"))
 
 
+def test_visitors_churn_evicts_their_own_entries_before_the_default_views(visitor):
+    cache = BoundedCache("test", max_bytes=3 * 2 ** 20 + 2048, max_age=None)  # room for three 1 MB arrays
+    megabyte = lambda: np.zeros(2 ** 18, np.float32)  # noqa: E731
+    visitor.id = None
+    cache.get("default view 1", megabyte)  # the warm-up's, least recently used of all
+    cache.get("default view 2", megabyte)
+    visitor.id = "a"
+    for setting in range(5):  # a visitor nudging a slider: a new result every time
+        cache.get(f"a's setting {setting}", megabyte)
+    assert len(cache) == 3 and cache.bytes <= cache.max_bytes
+    cache.get("default view 1", lambda: pytest.fail("the default views stayed"))
+    cache.get("default view 2", lambda: pytest.fail("the default views stayed"))
+    cache.get("a's setting 4", lambda: pytest.fail("the visitor's latest result stayed"))
+    visitor.id = None
+    for view in range(3, 6):  # more default views than their share: the oldest of them go after all
+        cache.get(f"default view {view}", megabyte)
+    assert list(cache._entries) == ["a's setting 4", "default view 4", "default view 5"]  # a keeps some room
+
+
 def test_expire_all_drops_stale_entries_of_every_cache():
     cached = bounded(max_mb=4, max_age_minutes=0.001)(lambda n: np.zeros(n))
     cached(1000)

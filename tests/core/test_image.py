@@ -128,3 +128,14 @@ def test_encode_png_round_trip():
     image = np.linspace(0, 1, 64 * 64, dtype=np.float32).reshape(64, 64)
     decoded, _ = decode_image(encode_png(image))
     assert np.abs(decoded - image).max() <= 0.5 / 255 + 1e-6
+
+
+@pytest.mark.parametrize("shape", [(40, 30), (40, 30, 3), (40, 30, 4), (1, 1), (8, 500, 3)])
+def test_encode_png_is_lossless_and_keeps_channel_order(shape):
+    pixels = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+    pixels[0, 0] = [255, 0, 0, 255][:shape[2]] if len(shape) == 3 else 255  # red stays red (RGB, not BGR)
+    decoded = np.array(Image.open(io.BytesIO(encode_png(pixels))))
+    assert decoded.shape == shape and np.array_equal(decoded, pixels)
+    mask = np.zeros((20, 20), bool)
+    mask[5:10, 5:10] = True
+    assert np.array_equal(np.array(Image.open(io.BytesIO(encode_png(mask.astype(np.float32))))), mask * 255)
