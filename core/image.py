@@ -101,7 +101,10 @@ def digest(*arrays: np.ndarray | None) -> str:
     return hasher.hexdigest()
 
 
-PNG_FAST = [16, 1, 17, 3]  # cv2.IMWRITE_PNG_COMPRESSION 1, cv2.IMWRITE_PNG_STRATEGY RLE (numbers: no cv2 import here)
+def picture(image: np.ndarray) -> np.ndarray:
+    """An image ready to be shown: uint8 pixels as they are, anything else clipped to [0, 1]."""
+    image = np.asarray(image)
+    return image if image.dtype == np.uint8 else np.clip(image, 0, 1)
 
 
 def encode_png(image: np.ndarray) -> bytes:
@@ -113,7 +116,8 @@ def encode_png(image: np.ndarray) -> bytes:
     pixels = to_uint8(image)
     if pixels.ndim == 3 and pixels.shape[2] in (3, 4):
         pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR if pixels.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
-    ok, data = cv2.imencode(".png", np.ascontiguousarray(pixels), PNG_FAST)
+    options = [cv2.IMWRITE_PNG_COMPRESSION, 1, cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    ok, data = cv2.imencode(".png", np.ascontiguousarray(pixels), options)
     if not ok:
         raise ValueError(f"Could not encode an image of shape {pixels.shape} as PNG.")
     return data.tobytes()

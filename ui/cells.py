@@ -10,9 +10,9 @@ from typing import Any, Callable
 import numpy as np
 import streamlit as st
 
-from core.image import encode_png
+from core.image import encode_png, picture
 from core.registry import Task
-from ui.memo import memo
+from ui.memo import memo, memo_picture
 from ui.runner import RunResult
 
 
@@ -50,7 +50,7 @@ def extras_details(result: RunResult, comparison, key: str) -> None:
             st.plotly_chart(cached_figure(lines, {name: value}, title=name, x_title="iteration"), width="stretch",
                             key=f"{key}.{name}")
         elif isinstance(value, np.ndarray) and value.ndim == 3 and value.shape[2] in (3, 4):  # an RGB image
-            st.image(np.clip(value, 0, 1), caption=name, width="stretch")
+            st.image(picture(value), caption=name, width="stretch")
         elif isinstance(value, float):
             st.caption(f"{name}: {value:.4g}")
         elif isinstance(value, (int, str, bool)):
@@ -109,15 +109,15 @@ class Cells:
 
     def _cell(self, item, comparison) -> None:
         if isinstance(item, Leading):
-            st.image(np.clip(item.image, 0, 1), caption=item.label, width="stretch")
+            st.image(picture(item.image), caption=item.label, width="stretch")
             st.markdown(item.caption or "&nbsp;")
             return
         if not item.ok:
             st.error(f"**{item.method.label}**: {item.error}")
             return
-        picture = self.display(item, comparison)
-        if picture is not None:
-            st.image(np.clip(picture, 0, 1), caption=item.method.label, width="stretch")
+        shown = self.display(item, comparison)
+        if shown is not None:
+            st.image(picture(shown), caption=item.method.label, width="stretch")
         st.markdown(self.caption(item, comparison) or "&nbsp;")
         if self.details is not None and item.output.extras:
             label, icon = self.details_label
@@ -197,18 +197,19 @@ def draw_view(image: np.ndarray, result: np.ndarray, reference: np.ndarray | Non
 
 
 def _segment_display(result: RunResult, comparison) -> np.ndarray:
-    return memo(draw_view, segmentation_image(comparison), result.image, comparison.truth, comparison.view or VIEWS[0],
-                BACKGROUND_LABEL.get(comparison.task.name))
+    return memo_picture(draw_view, segmentation_image(comparison), result.image, comparison.truth,
+                        comparison.view or VIEWS[0], BACKGROUND_LABEL.get(comparison.task.name))
 
 
 def _segment_leading(comparison) -> list[Leading]:
     from core.segmentation.overlay import draw_inputs
 
     image, inputs = segmentation_image(comparison), comparison.inputs
-    cells = [Leading("Your input", memo(draw_inputs, np.asarray(image, np.float32), scribbles=inputs.get("scribbles"),
-                                        rect=inputs.get("rect"), seeds=inputs.get("seeds")))]
+    cells = [Leading("Your input", memo_picture(draw_inputs, np.asarray(image, np.float32),
+                                                scribbles=inputs.get("scribbles"), rect=inputs.get("rect"),
+                                                seeds=inputs.get("seeds")))]
     if isinstance(comparison.truth, np.ndarray) and comparison.truth.dtype == bool:
-        cells.append(Leading("Reference", memo(draw_view, image, comparison.truth, None, VIEWS[0], 1),
+        cells.append(Leading("Reference", memo_picture(draw_view, image, comparison.truth, None, VIEWS[0], 1),
                              f"{int(np.count_nonzero(comparison.truth))} px foreground"))
     return cells
 
@@ -245,9 +246,9 @@ def _agreement(comparison) -> None:
 SEGMENTATION_CELLS = Cells(display=_segment_display, details=_legend, leading=_segment_leading,
                            details_label=("Legend & details", ":material/palette:"), controls=_view_choice,
                            png=labels_png, views=Cells(leading=lambda c: [], compare_views=_agreement,  # overlays
-                                                       display=lambda r, c: memo(draw_view, segmentation_image(c),
-                                                                                 r.image, None, VIEWS[0],
-                                                                                 BACKGROUND_LABEL.get(c.task.name))))
+                                                       display=lambda r, c: memo_picture(
+                                                           draw_view, segmentation_image(c), r.image, None, VIEWS[0],
+                                                           BACKGROUND_LABEL.get(c.task.name))))
 
 
 # -- detections and keypoints ------------------------------------------------------------------------------

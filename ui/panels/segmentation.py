@@ -12,7 +12,7 @@ from core.clustering import cluster_table, mean_colour_image
 from core.image import to_gray
 from core.metrics import psnr
 from ui.canvas import rect_canvas
-from ui.memo import memo
+from ui.memo import memo_picture
 from ui.runner import RunResult
 
 PALETTE = ["#e45756", "#4c78a8", "#54a24b", "#f58518", "#b279a2", "#72b7b2", "#9d755d", "#eeca3b"]
@@ -122,7 +122,7 @@ def mean_colour_row(image: np.ndarray, results: list[RunResult], *, what: str = 
     ok = [r for r in results if r.ok]
     for col, result in zip(st.columns(max(1, len(ok))), ok):
         labels = np.maximum(result.image, 0)
-        col.image(memo(mean_colour_image, image, labels), width="stretch",
+        col.image(memo_picture(mean_colour_image, image, labels), width="stretch",
                   caption=f"{result.method.label}: mean colour per {what}")
 
 
