@@ -69,3 +69,31 @@ def test_memo_computes_once_per_content_and_shares_a_read_only_array():
     assert first is again and len(calls) == 1 and not first.flags.writeable
     memo(double, a + 1)
     assert len(calls) == 2
+
+
+def _overlay(image: np.ndarray) -> np.ndarray:
+    return np.clip(np.stack([image, image * 0.5, 1 - image], axis=-1), 0, 1).astype(np.float32)
+
+
+def test_pictures_are_kept_as_uint8_and_shown_like_float_ones():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from core.image import picture, to_uint8
+    from ui.memo import memo_picture
+    from ui.plots import split_view, synced_images
+
+    image = np.random.default_rng(3).random((48, 64)).astype(np.float32)
+    kept = memo_picture(_overlay, image)
+    assert kept.dtype == np.uint8 and kept.nbytes * 4 == _overlay(image).nbytes
+    assert np.array_equal(kept, to_uint8(_overlay(image)))
+    assert memo_picture(_overlay, image) is kept  # cached
+    assert picture(kept) is kept and picture(np.full((2, 2), 1.5)).max() == 1.0
+    figure = synced_images({"float": _overlay(image), "uint8": kept, "gray": image})
+    decoded = [np.array(Image.open(io.BytesIO(base64.b64decode(trace.source.split(",", 1)[1]))))
+               for trace in figure.data]
+    assert np.array_equal(decoded[0], decoded[1])  # a uint8 picture shows as its float original does
+    assert decoded[2].shape == (48, 64) and np.array_equal(decoded[2], to_uint8(image))  # gray: one channel
+    assert np.array_equal(split_view(kept, _overlay(image), 0.5)[:, :20], kept[:, :20])
