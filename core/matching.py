@@ -140,7 +140,7 @@ def fit(matches: Matches, *, model: str = "homography", estimator: str = "RANSAC
 
 def draw_matches(fixed: np.ndarray, moving: np.ndarray, matches: Matches, inliers: np.ndarray | None = None,
                  *, limit: int = 300) -> np.ndarray:
-    """Fixed on the left, moving on the right; inliers green, outliers red (at most `limit` lines).
+    """Fixed on the left, moving on the right; inliers green, outliers red (at most `limit` lines), as uint8 RGB.
     Images under 192 px are enlarged by an integer factor first, so the lines stay thin."""
     import cv2
 
@@ -164,4 +164,4 @@ def draw_matches(fixed: np.ndarray, moving: np.ndarray, matches: Matches, inlier
         cv2.line(canvas, start, end, color, thickness, cv2.LINE_AA)
         cv2.circle(canvas, start, 2 * thickness, color, -1, cv2.LINE_AA)
         cv2.circle(canvas, end, 2 * thickness, color, -1, cv2.LINE_AA)
-    return canvas.astype(np.float32) / 255.0
+    return canvas  # uint8: a picture only shown, a quarter of the bytes of float32 in the caches

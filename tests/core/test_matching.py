@@ -71,4 +71,6 @@ def test_drawing_marks_inliers(fixed):
     moving, _ = make_pair(fixed, kind="homography", strength=0.5)
     matches = match_images(moving, fixed)
     picture = draw_matches(fixed, moving, matches, fit(matches).inliers)
-    assert picture.shape == (384, 768, 3) and picture.dtype == np.float32  # enlarged ×3 for thin lines
+    assert picture.shape == (384, 768, 3) and picture.dtype == np.uint8  # enlarged ×3 for thin lines
+    green = (picture[..., 1] > 200) & (picture[..., 0] < 100) & (picture[..., 2] < 100)
+    assert green.sum() > 100  # the inliers' lines
