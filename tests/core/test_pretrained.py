@@ -71,6 +71,36 @@ def test_efficientnet_lite0_names_the_bundled_photos():
     assert labels.class_names()[967].startswith("espresso") and len(labels.class_names()) == 1000
 
 
+def test_numpy_lite0_equals_the_keras_rebuild_and_its_grad_cam_equals_the_gradient_tape():
+    import keras
+    import tensorflow as tf
+
+    from core.pretrained import lite0_numpy
+    from core.pretrained.gradcam import grad_cam
+
+    for name, crop in (("coffee", True), ("chelsea", False), ("astronaut", True)):
+        batch = efficientnet.prepare(load_sample(name), crop=crop)[None]
+        features, logits = lite0_numpy.forward(batch)
+        keras_p = efficientnet.predict(batch)[0]
+        np.testing.assert_allclose(lite0_numpy.softmax(logits)[0], keras_p, atol=2e-5)
+        assert list(np.argsort(-logits[0])[:5]) == list(np.argsort(-keras_p)[:5])
+    image = load_sample("chelsea")  # Grad-CAM as the paper defines it, by automatic differentiation
+    net = efficientnet.model()
+    both = keras.Model(net.inputs[0], [net.get_layer(efficientnet.LAST_CONV).output, net.get_layer("logits").output])
+    batch = tf.convert_to_tensor(efficientnet.prepare(image, crop=False)[None])
+    for index in (None, 5):
+        with tf.GradientTape() as tape:
+            maps, scores = both(batch, training=False)
+            chosen = int(tf.argmax(scores[0])) if index is None else index
+            score = scores[:, chosen]
+        weights = tape.gradient(score, maps)[0].numpy().mean(axis=(0, 1))
+        expected = np.maximum(np.tensordot(maps[0].numpy(), weights, axes=([2], [0])), 0)
+        expected /= expected.max()
+        cam = grad_cam(image, index)
+        assert cam.class_index == chosen
+        np.testing.assert_allclose(cam.coarse, expected, atol=1e-4)
+
+
 def test_grad_cam_peaks_inside_the_object():
     from core.pretrained.gradcam import grad_cam, overlay
 

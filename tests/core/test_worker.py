@@ -69,21 +69,21 @@ def test_disabled_calls_run_here():
 
 
 def test_a_registered_method_gives_the_same_result_through_the_worker(monkeypatch):
-    from core.registry import CLASSIFY_IMAGENET, get_method
-    from core.tasks.pretrained import KNOWN_CLASSES
+    from core.registry import DETECT, get_method
     from ui.runner import run_method
     from core.gallery import SAMPLES
 
-    method = get_method(CLASSIFY_IMAGENET, "efficientnet_lite0")
+    method = get_method(DETECT, "mtcnn")
     assert method.in_worker
-    image = SAMPLES["coffee"][0]()
+    image = SAMPLES["astronaut"][0]()
     here = method.run(image)
     monkeypatch.setitem(worker._state, "enabled", True)
     try:
-        result = run_method(method, (image,), {}, truth=KNOWN_CLASSES["coffee"])
+        result = run_method(method, (image,), {})
         assert worker.WORKER.alive  # it ran in the child
     finally:
         worker.WORKER.stop()
     assert result.ok, result.error
-    np.testing.assert_allclose(result.output.image, here.image, atol=1e-5)  # the probabilities
-    assert result.metrics["top5"] == 1
+    np.testing.assert_allclose(result.output.image, here.image, atol=1e-5)  # the picture with its boxes
+    assert result.output.extras["count"] == here.extras["count"] == 1  # the astronaut's face
+    np.testing.assert_allclose(result.output.extras["boxes"], here.extras["boxes"], atol=1e-3)

@@ -107,10 +107,9 @@ def weights_panel(*, key: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner="Grad-CAM…")
 def _grad_cam(image_digest: str, class_index: int | None, _image: np.ndarray):
-    from core import worker
-    from core.pretrained.gradcam import overlay
+    from core.pretrained.gradcam import grad_cam, overlay
 
-    cam, _ = worker.call("core.pretrained.gradcam:grad_cam", _image, class_index)  # TensorFlow: in the worker
+    cam = grad_cam(_image, class_index)  # numpy: no TensorFlow, no worker
     return cam, overlay(_image, cam.heatmap)
 
 
@@ -139,9 +138,9 @@ def gradcam_panel(image: np.ndarray, *, key: str) -> None:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def _probabilities(image_digest: str, _image: np.ndarray) -> np.ndarray:
-    from core import worker
+    from core.pretrained import lite0_numpy
 
-    return worker.call("core.pretrained.efficientnet:classify", _image, crop=False)[0]
+    return lite0_numpy.classify(_image, crop=False)
 
 
 # -- transfer learning ----------------------------------------------------------------------------------------
