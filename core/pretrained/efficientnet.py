@@ -10,7 +10,8 @@ is followed by batch normalisation; all but the projections by ReLU6. Inputs are
 (x − 127) / 128 (the Lite models' convention: ImageNet's mean/std gives wrong classes).
 
 Keras is imported inside the functions; the built model is kept once per process (and saved as `.keras` in the
-download cache, which reloads faster than rebuilding).
+download cache, which reloads faster than rebuilding). It serves transfer learning (features, fine-tuning);
+ImageNet classification and Grad-CAM use the numpy version of the same network, `core.pretrained.lite0_numpy`.
 """
 from __future__ import annotations
 

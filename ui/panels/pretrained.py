@@ -132,8 +132,10 @@ def gradcam_panel(image: np.ndarray, *, key: str) -> None:
     c2.image(blended, caption=f"Grad-CAM of “{class_names()[cam.class_index].split(',')[0]}”", width="stretch")
     c3.image(cam.heatmap, caption="The map alone (white: strongest evidence)", width="stretch", clamp=True)
     st.caption("The class score is differentiated with respect to the last convolutional feature map (7×7×1280); "
-               "each channel is weighted by its mean gradient, the weighted sum is rectified and upsampled. Its "
-               "coarse 7×7 grid is why the map is blurry.")
+               "each channel is weighted by its mean gradient, the weighted sum is rectified and upsampled. At "
+               "this layer the gradient is known in closed form (the class's weights in the final dense layer, "
+               "spread over the 49 positions), so no backpropagation is run. Its coarse 7×7 grid is why the map "
+               "is blurry.")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
