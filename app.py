@@ -71,8 +71,7 @@ TOPICS = [
 ]
 TOPICS = [(chapter, pages) for chapter, pages in TOPICS if pages]
 # Face verification's default view loads dlib and its models into the server process, for good: not warmed.
-# The Pretrained networks page is: its TensorFlow work runs in core.worker's child, which the warm-up stops when
-# it is done, and its results stay in the caches.
+# (The Pretrained networks page is: its default view, EfficientNet-Lite0 in numpy, needs no TensorFlow.)
 NOT_WARMED = {"pages/face_verification.py"}
 
 

@@ -51,10 +51,7 @@ def warm(pages: list[str]) -> dict[str, str]:
         pass
     for path in pages:
         warm_page(path)
-    from core import worker
     from ui import server
-
-    worker.WORKER.stop_if_idle(0.0)  # TensorFlow's child (its results are cached now), unless a visitor uses it
 
     server.freeze()  # what start-up and warm-up made stays: later garbage collections skip it
     print(f"{DONE} {sum(v.startswith('ok') for v in STATUS.values())} of {len(pages)} pages", file=sys.stderr,
