@@ -93,7 +93,7 @@ class Findings:
     timeouts: list[str] = field(default_factory=list)
     health: list[float | None] = field(default_factory=list)  # seconds, None = failed
     samples: list[tuple[float, float, float]] = field(default_factory=list)  # (t, rss MB, cpu s)
-    # (page, kind, wall start, end, server session id or "" when unknown: the browser client)
+    # (page, kind, wall start, end, server session id; "" until the session is known)
     actions: list[tuple[str, str, float, float, str]] = field(default_factory=list)
     server: dict[tuple[str, str], list[float]] = field(default_factory=dict)  # (page, kind) -> server run seconds
     # (page, kind) -> server seconds of the runs that computed nothing new (every value came from a cache)
@@ -182,6 +182,9 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
     closing = False
     server = {"session": ""}  # the server's id of the tab's current session (each navigation starts a new one)
 
+    def tab_session() -> str:
+        return server["session"]
+
     def on_socket(socket) -> None:
         def closed(_=None) -> None:
             if not closing:
@@ -214,7 +217,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
             step += 1
             opened = await _timed(page, lambda: page.goto(f"{url}/{name}", wait_until="domcontentloaded",
                                                                 timeout=timeout * 1000),
-                                  quiet, timeout, findings, (name, "open"), lambda: server["session"])
+                                  quiet, timeout, findings, (name, "open"), tab_session)
             if opened is None:
                 findings.timeouts.append(f"open {name}")
                 continue
@@ -228,8 +231,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
                 async def nudge():
                     await slider.focus(timeout=timeout * 1000)
                     await slider.press("ArrowRight", timeout=timeout * 1000)
-                rerun = await _timed(page, nudge, quiet, timeout, findings, (name, "rerun"),
-                                     lambda: server["session"])
+                rerun = await _timed(page, nudge, quiet, timeout, findings, (name, "rerun"), tab_session)
                 if rerun is None:
                     findings.timeouts.append(f"rerun {name}")
                 else:
@@ -238,7 +240,7 @@ async def _session(index: int, browser, url: str, pages: list[str], deadline: fl
             sweep = page.get_by_role("tab", name="Sweep")
             if time.monotonic() < deadline and await sweep.count() == 1:
                 took = await _timed(page, lambda: sweep.click(timeout=timeout * 1000), quiet, timeout, findings,
-                                    (name, "sweep"), lambda: server["session"])
+                                    (name, "sweep"), tab_session)
                 if took is None:
                     findings.timeouts.append(f"sweep {name}")
                 else:
@@ -491,7 +493,7 @@ def probe(sessions: int, seconds: float, *, pages: list[str] | None = None, burs
 
 def _match_runs(findings: Findings, lines: list[str], titles: dict[str, str]) -> dict[str, int]:
     """Match the server's full runs (app.py's run log: title, start, seconds, outcome, session) to the probe's
-    actions by page, time and (protocol client) session; keeps the server seconds of each finished run in
+    actions by page, time and session; keeps the server seconds of each finished run in
     `findings.server[(page, kind)]` and returns
     the number of runs each page's opens caused."""
     counts: dict[str, int] = {}

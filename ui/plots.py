@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.image import encode_png, to_uint8
+from core.image import encode_png, picture, to_uint8
 from ui.memo import memo
 
 
@@ -18,14 +18,8 @@ def cached_figure(builder, *args, **kwargs) -> go.Figure:
     return memo(builder, *args, **kwargs)
 
 
-def _pixels(image: np.ndarray) -> np.ndarray:
-    """uint8 pixels of a float image in [0, 1] (clipped) or of uint8 ones (as they are)."""
-    image = np.asarray(image)
-    return image if image.dtype == np.uint8 else to_uint8(np.clip(image, 0, 1))
-
-
 def _display(image: np.ndarray) -> np.ndarray:
-    pixels = _pixels(image)
+    pixels = to_uint8(picture(image))
     return np.repeat(pixels[..., None], 3, axis=2) if pixels.ndim == 2 else pixels
 
 
@@ -39,9 +33,7 @@ def synced_images(images: dict[str, np.ndarray], *, columns: int = 3, height_per
     for i, name in enumerate(names):
         # a PNG source is several times smaller to send than raw pixels (hover shows coordinates only); a gray
         # image stays a one-channel PNG (a third of the bytes to encode and send)
-        image = np.asarray(images[name])
-        pixels = _pixels(image) if image.ndim == 2 else _display(image)
-        source = "data:image/png;base64," + base64.b64encode(encode_png(pixels)).decode()
+        source = "data:image/png;base64," + base64.b64encode(encode_png(picture(images[name]))).decode()
         fig.add_trace(go.Image(source=source, name=name), row=i // cols + 1, col=i % cols + 1)
     fig.update_xaxes(showticklabels=False, matches="x")
     fig.update_yaxes(showticklabels=False, matches="y", scaleanchor="x")

@@ -22,14 +22,23 @@ class GradCam:
     probability: float  # the network's probability of that class (whole image squeezed)
 
 
-def grad_cam(image: np.ndarray, class_index: int | None = None) -> GradCam:
-    """The Grad-CAM map of `class_index` (None: the top class) for EfficientNet-Lite0 on `image`."""
-    import cv2
-
+def network_pass(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(last convolutional map, logits) of EfficientNet-Lite0 on the whole image squeezed to 224×224."""
     from core.pretrained import lite0_numpy
     from core.pretrained.efficientnet import prepare
 
-    features, logits = lite0_numpy.forward(prepare(image, crop=False)[None])
+    return lite0_numpy.forward(prepare(image, crop=False)[None])
+
+
+def grad_cam(image: np.ndarray, class_index: int | None = None, *,
+             network: tuple[np.ndarray, np.ndarray] | None = None) -> GradCam:
+    """The Grad-CAM map of `class_index` (None: the top class) for EfficientNet-Lite0 on `image`; `network`:
+    `network_pass(image)` when the caller has it already (one pass serves every class)."""
+    import cv2
+
+    from core.pretrained import lite0_numpy
+
+    features, logits = network_pass(image) if network is None else network
     index = int(np.argmax(logits[0])) if class_index is None else int(class_index)
     if not 0 <= index < logits.shape[-1]:
         raise ValueError(f"There is no class {index}: the network has {logits.shape[-1]} classes.")

@@ -20,7 +20,7 @@ import threading
 
 import numpy as np
 
-from core.pretrained.efficientnet import BN_EPSILON, MEAN, SCALE, block_plan, check_state, prepare  # noqa: F401
+from core.pretrained.efficientnet import BN_EPSILON, MEAN, SCALE, block_plan, check_state, prepare
 
 _LOCK = threading.Lock()
 _FOLDED: dict | None = None
@@ -73,7 +73,7 @@ def _pad_same(x: np.ndarray, kernel: int, stride: int) -> np.ndarray:
 
 
 def _window(x: np.ndarray, kernel: int, stride: int):
-    """The k² shifted, strided views of the padded input, with the output size."""
+    """(row offset, column offset, view) for the k² shifted, strided views of the padded input."""
     padded = _pad_same(x, kernel, stride)
     h, w = math.ceil(x.shape[1] / stride), math.ceil(x.shape[2] / stride)
     for a in range(kernel):

@@ -76,7 +76,7 @@ def test_numpy_lite0_equals_the_keras_rebuild_and_its_grad_cam_equals_the_gradie
     import tensorflow as tf
 
     from core.pretrained import lite0_numpy
-    from core.pretrained.gradcam import grad_cam
+    from core.pretrained.gradcam import grad_cam, network_pass
 
     for name, crop in (("coffee", True), ("chelsea", False), ("astronaut", True)):
         batch = efficientnet.prepare(load_sample(name), crop=crop)[None]
@@ -99,6 +99,7 @@ def test_numpy_lite0_equals_the_keras_rebuild_and_its_grad_cam_equals_the_gradie
         cam = grad_cam(image, index)
         assert cam.class_index == chosen
         np.testing.assert_allclose(cam.coarse, expected, atol=1e-4)
+        np.testing.assert_array_equal(grad_cam(image, index, network=network_pass(image)).heatmap, cam.heatmap)
 
 
 def test_grad_cam_peaks_inside_the_object():

@@ -105,11 +105,18 @@ def weights_panel(*, key: str) -> None:
             st.rerun()
 
 
+@st.cache_data(max_entries=8, show_spinner="EfficientNet-Lite0…")
+def _network(image_digest: str, _image: np.ndarray):
+    from core.pretrained.gradcam import network_pass
+
+    return network_pass(_image)  # numpy: no TensorFlow, no worker; one pass for the top-5 and every class's map
+
+
 @st.cache_data(max_entries=8, show_spinner="Grad-CAM…")
-def _grad_cam(image_digest: str, class_index: int | None, _image: np.ndarray):
+def _grad_cam(image_digest: str, class_index: int, _image: np.ndarray):
     from core.pretrained.gradcam import grad_cam, overlay
 
-    cam = grad_cam(_image, class_index)  # numpy: no TensorFlow, no worker
+    cam = grad_cam(_image, class_index, network=_network(image_digest, _image))
     return cam, overlay(_image, cam.heatmap)
 
 
@@ -118,7 +125,6 @@ def gradcam_panel(image: np.ndarray, *, key: str) -> None:
     from core.pretrained.labels import class_names, top_k
 
     try:
-        first, _ = _grad_cam(digest(image), None, image)
         probabilities = _probabilities(digest(image), image)
     except ValueError as exc:
         st.error(str(exc))
@@ -138,11 +144,10 @@ def gradcam_panel(image: np.ndarray, *, key: str) -> None:
                "is blurry.")
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
 def _probabilities(image_digest: str, _image: np.ndarray) -> np.ndarray:
     from core.pretrained import lite0_numpy
 
-    return lite0_numpy.classify(_image, crop=False)
+    return lite0_numpy.softmax(_network(image_digest, _image)[1])[0]
 
 
 # -- transfer learning ----------------------------------------------------------------------------------------
