@@ -148,15 +148,22 @@ class Collector:
         self.records: dict[tuple[int, int], dict] = {}
         self.crashes = self.lost = 0
 
-    def missing(self, index: int, digest: str | None, settings: dict | None) -> list[int]:
-        """The slots of a case still to run; the others are taken from the earlier run."""
+    def missing(self, ref: CaseRef, digest: str | None, settings: dict | None) -> list[int]:
+        """The slots of a case still to run; the others are taken from the earlier run: its record of this image,
+        or else its record of the same pixels under another name (a file renamed or moved since, or a copy),
+        copied under this name and written to the journal, so that every image of the run has its own line."""
         todo = []
         for slot, variant in enumerate(self.runs):
-            if (index, slot) in self.records:
+            if (ref.index, slot) in self.records:
                 continue
-            earlier = self.earlier.get(unit_key(self.task, variant, digest, settings))
+            by_name = self.earlier.get(unit_key(self.task, variant, digest, settings), {})
+            earlier = by_name.get(ref.name)
+            if earlier is None and by_name:
+                earlier = by_name[ref.name] = {**next(iter(by_name.values())), "image": ref.name}
+                if self.journal is not None:
+                    self.journal.append(earlier)
             if earlier is not None:
-                self.records[(index, slot)] = earlier
+                self.records[(ref.index, slot)] = earlier
                 self.progress.skip()
             else:
                 todo.append(slot)
@@ -185,10 +192,10 @@ def run_serial(refs: Iterable[CaseRef], task: Task, collector: Collector, repeat
                threads: int = 1) -> None:
     """Every case here, one after another, one case's inputs in memory at a time; methods use `threads` threads."""
     for ref in refs:
-        if ref.digest is not None and not collector.missing(ref.index, ref.digest, ref.settings):
+        if ref.digest is not None and not collector.missing(ref, ref.digest, ref.settings):
             continue  # all done in the earlier run: not even read again
         case = ref.make()
-        for slot in collector.missing(ref.index, case.digest, case.settings):
+        for slot in collector.missing(ref, case.digest, case.settings):
             variant = collector.runs[slot]
             record, crashed, messages = execute(case, task, variant, repeats.get(variant.key, 1), threads=threads)
             collector.add(ref.index, slot, record, crashed, messages)

@@ -1,7 +1,9 @@
 """Nothing lost: every record is appended to a JSON Lines file as soon as it is finished, and `--resume` reads the
 file back and skips the cases already there.
 
-A case is the same when its image digest, task, method, parameters and setting (the degradation) are the same.
+A case is the same when its image digest, task, method, parameters and setting (the degradation) are the same;
+two files with the same pixels are two images, each with its own record (a record is taken for another file
+only when no record of that file's name is there: a renamed or moved file).
 A kill can cut the last line short: that line is dropped (its case runs again). A case whose worker died every
 time it was tried (`LOST`) is not taken as done: a resumed run tries it again.
 """
@@ -89,9 +91,14 @@ class Journal:
                 file.write("\n")
         return records
 
-    def done(self) -> dict[tuple, dict]:
-        """The earlier records by case key, those lost with their worker left out (they run again)."""
-        return {record_key(r): r for r in self.previous if not str(r.get("error", "")).startswith(LOST)}
+    def done(self) -> dict[tuple, dict[str, dict]]:
+        """The earlier records by case key, then by image name; those lost with their worker left out (they run
+        again)."""
+        found: dict[tuple, dict[str, dict]] = {}
+        for record in self.previous:
+            if not str(record.get("error", "")).startswith(LOST):
+                found.setdefault(record_key(record), {})[record["image"]] = record
+        return found
 
     def append(self, record: dict) -> None:
         if self._file is None:

@@ -53,6 +53,61 @@ def test_parallel_records_equal_serial_ones(cluster, tmp_path):
     assert all(r["seconds"] > 0 for r in dask if r["method"] != "degraded")
 
 
+FORKED = """
+import json, os, sys
+from bench import parallel
+from core.registry import DENOISE, methods_for
+
+methods_for(DENOISE)  # the denoisers' modules, imported here
+cluster = parallel.connect(2, None, threads=1)
+try:
+    seen = cluster.client.run(lambda: ["core.denoise.filters" in sys.modules, os.environ.get("OMP_NUM_THREADS")])
+finally:
+    cluster.close()
+print(json.dumps(sorted(seen.values())))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="local workers are forked on Linux only")
+def test_local_workers_are_forked_with_the_modules_and_limits_already_loaded(tmp_path):
+    script = tmp_path / "forked.py"
+    script.write_text(FORKED)
+    done = subprocess.run([sys.executable, str(script)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.splitlines()[-1]) == [[True, "1"], [True, "1"]]  # nothing imported again
+
+
+def test_parallel_can_fork_only_without_runtimes_that_hold_threads(monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    monkeypatch.delitem(sys.modules, "onnxruntime", raising=False)
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    assert parallel._can_fork()
+    monkeypatch.setitem(sys.modules, "onnxruntime", object())
+    assert not parallel._can_fork()
+    monkeypatch.delitem(sys.modules, "onnxruntime")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert not parallel._can_fork()
+
+
+def test_a_local_cluster_run_gives_the_serial_records(tmp_path):
+    argv = ["denoise", "--images", "sample:camera", "sample:astronaut", "--max-side", "64", "--repeat", "1",
+            "--sigma", "15,30", "--methods", "median,gaussian,bilateral_sitk,nlm_cv,tv_chambolle", "-q"]
+    assert main([*argv, "--json", str(tmp_path / "serial.json")]) == 0
+    done = subprocess.run([sys.executable, "-m", "bench", *argv, "--jobs", "2", "--json", str(tmp_path / "dask.json")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    serial, dask = records(tmp_path / "serial.json"), records(tmp_path / "dask.json")
+    assert len(serial) == 2 * 2 * 6
+
+    def same(r):
+        return {k: v for k, v in r.items() if k not in ("seconds", "worker")}
+
+    assert [same(r) for r in dask] == [same(r) for r in serial]  # forked workers: scores to the last bit
+    assert all(r["worker"].startswith("tcp://") for r in dask)
+
+
 def _methods(mark: str) -> list[Method]:
     """Made here, so that they travel to the workers by value (cloudpickle), not as an import of this file."""
     def dies_once(image):

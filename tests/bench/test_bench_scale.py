@@ -130,6 +130,37 @@ def test_journal_resume_skips_what_is_there_and_refuses_another_task(capsys, tmp
     assert run.read_text().splitlines() == lines
 
 
+def test_resume_keeps_a_record_per_file_when_two_files_hold_the_same_pixels(capsys, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    pixels = to_uint8(load_sample("camera"))[::4, ::4]
+    for name in ("a.png", "copy_of_a.png"):
+        Image.fromarray(pixels).save(photos / name)
+    Image.fromarray(np.ascontiguousarray(pixels.T)).save(photos / "b.png")
+    run = tmp_path / "run.jsonl"
+    base = ["denoise", "--images", str(photos), "--out", str(run), "-q", *QUICK]
+    code, _, err = run_cli(capsys, *base)
+    assert code == 0, err
+    first = run.read_text().splitlines()
+    names = sorted(json.loads(line)["image"] for line in first)
+    assert len(first) == 6 and len(set(names)) == 3  # degraded + gaussian per file
+    code, out, err = run_cli(capsys, *base, "--resume", "--json", str(tmp_path / "all.json"))
+    assert code == 0, err
+    assert run.read_text().splitlines() == first  # nothing recomputed, nothing added
+    again = json.loads((tmp_path / "all.json").read_text())
+    assert sorted(r["image"] for r in again) == names  # each file under its own name, once
+    (photos / "b.png").rename(photos / "b_renamed.png")  # the same pixels under a new name: taken, not recomputed
+    code, _, err = run_cli(capsys, *base, "--resume", "--json", str(tmp_path / "renamed.json"))
+    assert code == 0, err
+    lines = [json.loads(line) for line in run.read_text().splitlines()]
+    assert len(lines) == 8 and {r["image"] for r in lines[6:]} == {str(photos / "b_renamed.png")}
+    old = {r["method"]: r for r in lines[:6] if r["image"].endswith("b.png")}
+    assert all(r["psnr"] == old[r["method"]]["psnr"] and r["seconds"] == old[r["method"]]["seconds"]
+               for r in lines[6:])
+    renamed = json.loads((tmp_path / "renamed.json").read_text())
+    assert sorted({r["image"].rsplit("/", 1)[-1] for r in renamed}) == ["a.png", "b_renamed.png", "copy_of_a.png"]
+
+
 def test_journal_reads_back_what_it_wrote(tmp_path):
     path = tmp_path / "j.jsonl"
     journal = Journal(path, "denoise", resume=False)
@@ -140,7 +171,7 @@ def test_journal_reads_back_what_it_wrote(tmp_path):
     journal.close()
     again = Journal(path, "denoise", resume=True)
     assert [r["method"] for r in again.previous] == ["median", "tv"]
-    assert list(again.done().values())[0]["psnr"] is None  # strict JSON: ∞ is null
+    assert list(again.done().values())[0]["a"]["psnr"] is None  # strict JSON: ∞ is null
     assert len(again.done()) == 1  # the case lost with its worker runs again
     path.write_text("not json\n{}\n")
     with pytest.raises(ValueError, match="line 1 .* not a JSON record"):
