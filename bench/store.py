@@ -3,7 +3,7 @@ file back and skips the cases already there.
 
 A case is the same when its image digest, task, method, parameters and setting (the degradation) are the same;
 two files with the same pixels are two images, each with its own record (a record is taken for another file
-only when no record of that file's name is there: a renamed or moved file).
+only when no record of that file's name is there: a renamed or moved file, or a copy).
 A kill can cut the last line short: that line is dropped (its case runs again). A case whose worker died every
 time it was tried (`LOST`) is not taken as done: a resumed run tries it again.
 """

@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 
 from core.image import is_color
+from core.keras_seeds import LayerSeeds
 from core.masks import check_mask
 from core.registry import INPAINT, Output, Param, method
 
@@ -337,11 +338,12 @@ def neural_painting(image: np.ndarray, mask: np.ndarray, *, epochs: int = 40, sc
     targets = small[train[:, 0], train[:, 1]].reshape(len(train), channels).astype(np.float32)
 
     keras.utils.set_random_seed(int(seed))
+    seeds = LayerSeeds(int(seed))
     model = keras.Sequential([keras.Input(shape=(inputs.shape[1],)),
-                              keras.layers.Dense(width, activation="relu"),
-                              keras.layers.Dense(width, activation="relu"),
-                              keras.layers.Dense(width, activation="relu"),
-                              keras.layers.Dense(channels, activation="sigmoid")])
+                              keras.layers.Dense(width, activation="relu", kernel_initializer=seeds.glorot()),
+                              keras.layers.Dense(width, activation="relu", kernel_initializer=seeds.glorot()),
+                              keras.layers.Dense(width, activation="relu", kernel_initializer=seeds.glorot()),
+                              keras.layers.Dense(channels, activation="sigmoid", kernel_initializer=seeds.glorot())])
     batch = int(min(1024, max(64, len(train) // 8)))
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse")
     losses: list[float] = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -160,9 +161,19 @@ class Method:
         kwargs = self.resolve(params)
         if progress is not None and self.accepts_progress:
             kwargs["progress"] = progress
+        fresh_opencv_rng()
         result = self.function(*inputs, **kwargs)
         output = result if isinstance(result, Output) else Output(result)
         return self.task.output.check(output, dict(zip(self.input_names, inputs)), self.label)
+
+
+def fresh_opencv_rng() -> None:
+    """Put this thread's OpenCV random generator (k-means++ starts, the stitcher's sampling, background models'
+    updates) back in the state a new process starts with, so that a method's result never depends on what ran
+    before it on this thread: the same inputs give the same output in the app, serially and on any worker."""
+    cv2 = sys.modules.get("cv2")  # not loaded yet: no thread has used it, every state is the first one
+    if cv2 is not None:
+        cv2.setRNGSeed(0)  # OpenCV takes seed 0 as its default state
 
 
 # -- the task catalogue: what each task's methods take and return, and how their results are scored ------------

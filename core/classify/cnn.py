@@ -52,34 +52,43 @@ class CnnTraining:
             raise ValueError("The learning rate must be between 0 and 1.")
 
 
-def build_cnn(shape: tuple[int, int], classes: int, architecture: str = "small"):
-    """The network for (height, width) gray images and `classes` outputs (softmax)."""
+def build_cnn(shape: tuple[int, int], classes: int, architecture: str = "small", seed: int = 0):
+    """The network for (height, width) gray images and `classes` outputs (softmax), its weights and dropout
+    seeded by `seed`."""
     import keras
     from keras import layers
+
+    from core.keras_seeds import LayerSeeds
+
+    seeds = LayerSeeds(seed)
 
     height, width = shape
     inputs = keras.Input((height, width, 1), name="image")
     # every layer is named: Keras' automatic names repeat when a network is built in a background thread
     if architecture == "book":
         padding = "valid" if min(height, width) >= 10 else "same"  # 3×3 valid convs need room at 8×8
-        x = layers.Conv2D(64, 3, padding=padding, activation="relu", name="conv1")(inputs)
+        x = layers.Conv2D(64, 3, padding=padding, activation="relu", kernel_initializer=seeds.glorot(),
+                          name="conv1")(inputs)
         x = layers.MaxPooling2D(2, name="pool1")(x)
-        x = layers.Dropout(0.2, name="drop1")(x)
-        x = layers.Conv2D(256, 3, padding=padding, activation="relu", name="conv2")(x)
+        x = layers.Dropout(0.2, seed=seeds.next(), name="drop1")(x)
+        x = layers.Conv2D(256, 3, padding=padding, activation="relu", kernel_initializer=seeds.glorot(),
+                          name="conv2")(x)
         x = layers.MaxPooling2D(2, name="pool2")(x)
-        x = layers.Dropout(0.2, name="drop2")(x)
+        x = layers.Dropout(0.2, seed=seeds.next(), name="drop2")(x)
         x = layers.Flatten(name="flatten")(x)
-        x = layers.Dense(256, activation="relu", name="dense")(x)
-        x = layers.Dropout(0.4, name="drop3")(x)
+        x = layers.Dense(256, activation="relu", kernel_initializer=seeds.glorot(), name="dense")(x)
+        x = layers.Dropout(0.4, seed=seeds.next(), name="drop3")(x)
     else:
-        x = layers.Conv2D(32, 3, padding="same", activation="relu", name="conv1")(inputs)
+        x = layers.Conv2D(32, 3, padding="same", activation="relu", kernel_initializer=seeds.glorot(),
+                          name="conv1")(inputs)
         x = layers.MaxPooling2D(2, name="pool1")(x)
-        x = layers.Conv2D(64, 3, padding="same", activation="relu", name="conv2")(x)
+        x = layers.Conv2D(64, 3, padding="same", activation="relu", kernel_initializer=seeds.glorot(),
+                          name="conv2")(x)
         x = layers.MaxPooling2D(2, name="pool2")(x)
-        x = layers.Dropout(0.3, name="drop")(x)
+        x = layers.Dropout(0.3, seed=seeds.next(), name="drop")(x)
         x = layers.Flatten(name="flatten")(x)
-        x = layers.Dense(64, activation="relu", name="dense")(x)
-    outputs = layers.Dense(classes, activation="softmax", name="classes")(x)
+        x = layers.Dense(64, activation="relu", kernel_initializer=seeds.glorot(), name="dense")(x)
+    outputs = layers.Dense(classes, activation="softmax", kernel_initializer=seeds.glorot(), name="classes")(x)
     return keras.Model(inputs, outputs, name=f"cnn_{architecture}")
 
 
@@ -107,7 +116,7 @@ def train_cnn(settings: CnnTraining, x_train: np.ndarray, y_train: np.ndarray, *
     keras.utils.set_random_seed(settings.seed)
     fit_index, val_index = validation_split(y_train, settings.validation, settings.seed)
     images = x_train[..., None]
-    model = build_cnn(x_train.shape[1:], classes, settings.architecture)
+    model = build_cnn(x_train.shape[1:], classes, settings.architecture, settings.seed)
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
     steps_per_epoch = math.ceil(len(fit_index) / settings.batch)

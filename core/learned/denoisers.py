@@ -11,6 +11,7 @@ import numpy as np
 
 from core.caching import BoundedCache
 from core.image import digest
+from core.keras_seeds import LayerSeeds
 from core.learned.models import RedNetConfig
 from core.learned.training import DenoiserTraining, Trained, train_denoiser
 from core.registry import DENOISE, Param, method
@@ -118,8 +119,10 @@ def tiny_model_bytes(*, seed: int = 0) -> bytes:
 
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((None, None, 1))
-    hidden = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(inputs)
-    outputs = keras.layers.Add()([inputs, keras.layers.Conv2D(1, 3, padding="same")(hidden)])
+    seeds = LayerSeeds(seed)
+    hidden = keras.layers.Conv2D(4, 3, padding="same", activation="relu", kernel_initializer=seeds.glorot())(inputs)
+    outputs = keras.layers.Add()([inputs, keras.layers.Conv2D(1, 3, padding="same",
+                                                              kernel_initializer=seeds.glorot())(hidden)])
     model = keras.Model(inputs, outputs, name="tiny_denoiser")
     fd, path = tempfile.mkstemp(suffix=".keras")
     os.close(fd)

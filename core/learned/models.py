@@ -26,26 +26,31 @@ class RedNetConfig:
             raise ValueError("The skip step must be at least 1.")
 
 
-def build_red_net(config: RedNetConfig = RedNetConfig()):
+def build_red_net(config: RedNetConfig = RedNetConfig(), seed: int = 0):
     """Fully convolutional, so it accepts any image size: input and output (None, None, channels)."""
     import keras
     from keras import layers
+
+    from core.keras_seeds import LayerSeeds
+
+    seeds = LayerSeeds(seed)
 
     config.check()
     half = config.depth // 2
     inputs = keras.Input((None, None, config.channels), name="noisy")
     h, encoded = inputs, []
     for i in range(half):
-        h = layers.Conv2D(config.filters, 3, padding="same", activation="relu", name=f"enc{i + 1}")(h)
+        h = layers.Conv2D(config.filters, 3, padding="same", activation="relu", kernel_initializer=seeds.glorot(),
+                          name=f"enc{i + 1}")(h)
         encoded.append(h)
     for i in range(half):
         # with stride 1 the book's transposed convolutions are ordinary convolutions
-        h = layers.Conv2D(config.filters, 3, padding="same", name=f"dec{i + 1}")(h)
+        h = layers.Conv2D(config.filters, 3, padding="same", kernel_initializer=seeds.glorot(), name=f"dec{i + 1}")(h)
         mirror = half - 1 - i  # the encoder layer at the same depth
         if (i + 1) % config.skip_step == 0 and i < half - 1:
             h = layers.Add(name=f"skip{i + 1}")([h, encoded[mirror - 1]])
         h = layers.ReLU(name=f"relu{i + 1}")(h)
-    residual = layers.Conv2D(config.channels, 3, padding="same", name="residual")(h)
+    residual = layers.Conv2D(config.channels, 3, padding="same", kernel_initializer=seeds.glorot(), name="residual")(h)
     outputs = layers.Add(name="restored")([inputs, residual])
     return keras.Model(inputs, outputs, name="red_net")
 

@@ -109,7 +109,7 @@ def train_denoiser(settings: DenoiserTraining = DenoiserTraining(), *, progress:
     sigma = (settings.sigma / 3, settings.sigma * 2) if settings.blind else settings.sigma
     val_clean = sample_patches(pool, settings.validation, settings.patch, np.random.default_rng(settings.seed + 999))
     val_noisy = add_gaussian_noise(val_clean, settings.sigma, np.random.default_rng(settings.seed + 1000))
-    model = build_red_net(settings.network)
+    model = build_red_net(settings.network, settings.seed)
     model.compile(optimizer=keras.optimizers.Adam(settings.learning_rate), loss="mse")
     history: list[dict] = []
     start, step, done, stopped = time.perf_counter(), 0, 0, False

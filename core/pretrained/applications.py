@@ -120,8 +120,25 @@ def build(key: str, weights: str | Path | None):
     app = APPLICATIONS[key]
     module = importlib.import_module(f"keras.applications.{app.module}")
     constructor = getattr(module, app.constructor)
-    return constructor(weights=None if weights is None else str(weights), include_top=True,
-                       input_shape=(app.size, app.size, 3), classes=1000)
+    net = constructor(weights=None if weights is None else str(weights), include_top=True,
+                      input_shape=(app.size, app.size, 3), classes=1000)
+    if weights is None:
+        _seeded_random_weights(net)
+    return net
+
+
+def _seeded_random_weights(net, seed: int = 0) -> None:
+    """Random weights that are the same in every process: keras.applications seeds its unseeded layers from
+    Python's global generator, which other threads also draw from. Each random array is drawn again from a seeded
+    generator, Glorot-uniform for its shape; constant ones (zero biases, unit variances) are kept."""
+    rng = np.random.default_rng(seed)
+    for variable in net.weights:
+        values = np.asarray(variable)
+        if values.size and values.min() != values.max():
+            shape = values.shape if values.ndim >= 2 else (1, values.size)
+            receptive = int(np.prod(shape[:-2]))
+            limit = float(np.sqrt(6.0 / (receptive * (shape[-2] + shape[-1]))))
+            variable.assign(rng.uniform(-limit, limit, values.shape).astype(values.dtype))
 
 
 def model(key: str, weights: str | Path | None):

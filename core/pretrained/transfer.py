@@ -20,6 +20,7 @@ import numpy as np
 
 from core.caching import BoundedCache
 from core.image import digest
+from core.keras_seeds import LayerSeeds
 
 SIDE = 224
 MAX_ZIP_ENTRIES = 5000  # names in the archive's directory
@@ -369,8 +370,9 @@ def fine_tune(images, labels, *, blocks: int = 2, head_epochs: int = 15, epochs:
     keras.utils.set_random_seed(seed)
     top = efficientnet.build_top(first, activations.shape[-1])
     inputs = keras.Input(activations.shape[1:])
-    x = keras.layers.Dropout(0.2)(top(inputs, training=False))
-    outputs = keras.layers.Dense(k, activation="softmax", name="new_head")(x)
+    seeds = LayerSeeds(seed)
+    x = keras.layers.Dropout(0.2, seed=seeds.next())(top(inputs, training=False))
+    outputs = keras.layers.Dense(k, activation="softmax", kernel_initializer=seeds.glorot(), name="new_head")(x)
     model = keras.Model(inputs, outputs, name="fine_tuned")
     x_train, y_train, x_val, y_val = activations[train], labels[train], activations[val], labels[val]
     top.trainable = False

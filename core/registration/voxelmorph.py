@@ -71,13 +71,18 @@ def _warp(image, flow):
     return out[..., None]
 
 
-def build_unet(features: int = 12, size: int = SIZE):
-    """A 3-level U-Net from (moving, fixed) stacked as 2 channels to a 2-channel field (size divisible by 8)."""
+def build_unet(features: int = 12, size: int = SIZE, seed: int = 0):
+    """A 3-level U-Net from (moving, fixed) stacked as 2 channels to a 2-channel field (size divisible by 8),
+    its weights seeded by `seed`."""
     import keras
     from keras import layers
 
+    from core.keras_seeds import LayerSeeds
+
+    seeds = LayerSeeds(seed)
+
     def block(x, channels, stride=1):
-        x = layers.Conv2D(channels, 3, strides=stride, padding="same")(x)
+        x = layers.Conv2D(channels, 3, strides=stride, padding="same", kernel_initializer=seeds.glorot())(x)
         return layers.LeakyReLU(0.2)(x)
 
     inputs = keras.Input((size, size, 2))
@@ -88,7 +93,7 @@ def build_unet(features: int = 12, size: int = SIZE):
     d3 = block(layers.Concatenate()([layers.UpSampling2D()(bottom), e3]), 2 * features)
     d2 = block(layers.Concatenate()([layers.UpSampling2D()(d3), e2]), 2 * features)
     d1 = block(layers.Concatenate()([layers.UpSampling2D()(d2), e1]), features)
-    flow = layers.Conv2D(2, 3, padding="same", kernel_initializer=keras.initializers.RandomNormal(stddev=1e-5),
+    flow = layers.Conv2D(2, 3, padding="same", kernel_initializer=seeds.normal(1e-5),
                          bias_initializer="zeros")(d1)
     return keras.Model(inputs, flow, name="small_voxelmorph")
 
@@ -139,7 +144,7 @@ def train(*, steps: int = 100, batch: int = 16, pool: int = 384, smoothness: flo
     rng = np.random.default_rng(seed)
     # a pool of pairs made once (batches are drawn from it), so training time is spent in the network
     pool_moving, pool_fixed, _ = make_pairs(images, max(int(pool), batch), amplitude=amplitude, rng=rng)
-    model = build_unet()
+    model = build_unet(seed=seed)
     optimizer = keras.optimizers.Adam(learning_rate)
 
     step = _training_step(model, optimizer, smoothness)
@@ -225,7 +230,7 @@ def fit_pair(fixed, moving, *, working_size=64, steps=100, smoothness=0.05, seed
     small = [cv2.resize(g, (size, size), interpolation=cv2.INTER_AREA)[None, ..., None]
              for g in (gray_moving, gray_fixed)]
     keras.utils.set_random_seed(int(seed))
-    model = build_unet(size=size)
+    model = build_unet(size=size, seed=int(seed))
     step = _training_step(model, keras.optimizers.Adam(3e-3), float(smoothness))
     moving_t, fixed_t = tf.constant(small[0]), tf.constant(small[1])
     losses = []
