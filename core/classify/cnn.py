@@ -22,6 +22,7 @@ import numpy as np
 from core.caching import BoundedCache
 from core.classify.datasets import check_training
 from core.image import digest
+from core.keras_seeds import LayerSeeds
 from core.learned.training import Trained
 from core.registry import CLASSIFY, Output, Param, method
 
@@ -57,8 +58,6 @@ def build_cnn(shape: tuple[int, int], classes: int, architecture: str = "small",
     seeded by `seed`."""
     import keras
     from keras import layers
-
-    from core.keras_seeds import LayerSeeds
 
     seeds = LayerSeeds(seed)
 

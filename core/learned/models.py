@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.keras_seeds import LayerSeeds
+
 
 @dataclass(frozen=True)
 class RedNetConfig:
@@ -30,8 +32,6 @@ def build_red_net(config: RedNetConfig = RedNetConfig(), seed: int = 0):
     """Fully convolutional, so it accepts any image size: input and output (None, None, channels)."""
     import keras
     from keras import layers
-
-    from core.keras_seeds import LayerSeeds
 
     seeds = LayerSeeds(seed)
 

@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from core.keras_seeds import LayerSeeds
 from core.registration.synthetic import make_pair
 from core.registry import REGISTER, Param, method
 
@@ -76,8 +77,6 @@ def build_unet(features: int = 12, size: int = SIZE, seed: int = 0):
     its weights seeded by `seed`."""
     import keras
     from keras import layers
-
-    from core.keras_seeds import LayerSeeds
 
     seeds = LayerSeeds(seed)
 

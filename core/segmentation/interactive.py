@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from core.image import to_gray, to_rgb, to_uint8
-from core.registry import SEGMENT, Output, Param, method
+from core.registry import SEGMENT, Output, Param, fresh_opencv_rng, method
 from core.segmentation.inputs import check_rect, check_scribbles, check_seeds
 
 
@@ -157,7 +157,7 @@ def grabcut(image, rect, strokes=None, *, iterations=3, progress=None):
     if not np.any((mask == cv2.GC_BGD)):
         raise ValueError("GrabCut needs some background: the rectangle must leave part of the image outside.")
     background, foreground = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
-    cv2.setRNGSeed(0)  # the colour models start from k-means++ on this thread's RNG: same input, same result
+    fresh_opencv_rng()  # the colour models start from k-means++ on this RNG; the colour splash calls this directly
     for i in range(int(iterations)):
         mode = cv2.GC_INIT_WITH_MASK if i == 0 else cv2.GC_EVAL
         cv2.grabCut(bgr, mask, None, background, foreground, 1, mode)
